@@ -1,0 +1,107 @@
+/*
+ * csv.h - read and write tables as CSV.
+ *
+ * Reading accepts what fieldwork actually produces: UTF-8 with or without a
+ * byte-order mark, CP1251 (Russian-locale Excel), the delimiters ',' ';'
+ * TAB and '|', CRLF or LF line ends, quoted fields holding delimiters,
+ * doubled quotes and newlines, gzip (through svy_input), and decimal commas
+ * in ';'-separated files.  Everything is converted to UTF-8 with '.' as the
+ * decimal point on the way in.  Every column is loaded as text; the caller
+ * decides types afterwards (svy_table_infer_types, or the codebook).
+ *
+ * Detection rules (each has an override in svy_csv_opts):
+ *  - delimiter: among ',' ';' TAB '|', the one that occurs the same
+ *    non-zero number of times (outside quotes) on each of the first ten
+ *    lines, preferring the most frequent; failing that, the most frequent
+ *    on the header line; failing that, ','.
+ *  - encoding: a UTF-8 BOM means UTF-8.  Otherwise the bytes from the
+ *    first non-ASCII byte on (up to 64 KiB) decide: valid UTF-8 means
+ *    UTF-8, anything else CP1251.  Invalid UTF-8 later in a file judged
+ *    UTF-8 is an error naming the line.
+ *  - decimal comma: in files not separated by ',', a column whose values
+ *    all read as numbers with ',' as the decimal separator, at least one of
+ *    them with a comma, has its commas turned into points.
+ * Leading and trailing blanks of unquoted fields are dropped (libcsv's
+ * behaviour); blank lines are skipped.
+ *
+ * Writing follows the data-stream contract: UTF-8 without BOM, ',', LF,
+ * a header row, fields quoted only when they hold ',' '"' CR LF or start
+ * or end with a blank, numbers in svy_num_format's shortest round-trip
+ * form, system missing as an empty field.
+ *
+ * Errors name the file and the line where the offending record starts:
+ * "data.csv:12: expected 5 fields, found 6".  libcsv is included only by
+ * src/csv.c.
+ */
+#ifndef SVY_CSV_H
+#define SVY_CSV_H
+
+#include <stddef.h>
+
+#include "svy/err.h"
+#include "svy/io.h"
+#include "svy/table.h"
+
+typedef enum svy_encoding {
+    SVY_ENC_AUTO = 0,
+    SVY_ENC_UTF8,
+    SVY_ENC_CP1251
+} svy_encoding;
+
+typedef enum svy_decimal {
+    SVY_DEC_AUTO = 0,
+    SVY_DEC_POINT, /* never treat ',' as a decimal separator */
+    SVY_DEC_COMMA  /* convert decimal commas whatever the delimiter */
+} svy_decimal;
+
+/* Reading options; zero means detect. */
+typedef struct svy_csv_opts {
+    char delim;
+    svy_encoding encoding;
+    svy_decimal decimal;
+} svy_csv_opts;
+
+/* What the reader found, for messages and svy-info. */
+typedef struct svy_csv_info {
+    char delim;
+    svy_encoding encoding; /* UTF8 or CP1251 (UTF8 for pure ASCII) */
+    int bom;               /* a UTF-8 byte-order mark was skipped */
+    int crlf;              /* records ended in CRLF */
+    size_t decimal_comma;  /* columns converted from decimal comma */
+    size_t lines;          /* physical lines read */
+} svy_csv_info;
+
+/*
+ * Read all of 'in' into a new table of text columns.  'opts' and 'info'
+ * may be NULL.  On success '*out' owns the table; on failure it is NULL and
+ * 'err' says "NAME:LINE: what".  Errors: SVY_EPARSE for malformed CSV
+ * (wrong field count, bad quoting, unterminated quote, invalid UTF-8 or
+ * CP1251, empty or duplicate header names), SVY_EIO, SVY_ENOMEM.
+ */
+svy_status svy_csv_read(svy_table **out, svy_input *in,
+                        const svy_csv_opts *opts, svy_csv_info *info,
+                        svy_err *err);
+
+/* Open 'path' ("-" for stdin) and svy_csv_read it. */
+svy_status svy_csv_read_file(svy_table **out, const char *path,
+                             const svy_csv_opts *opts, svy_csv_info *info,
+                             svy_err *err);
+
+/* Write 't' (header and rows) to 'o'. */
+svy_status svy_csv_write(const svy_table *t, svy_output *o, svy_err *err);
+
+/*
+ * Write 't' to 'path' ("-" for stdout) through a temporary file that
+ * replaces 'path' only when everything was written.
+ */
+svy_status svy_csv_write_file(const svy_table *t, const char *path,
+                              svy_err *err);
+
+/*
+ * Write one record of 'n' fields to 'o' with the quoting above, for
+ * programs that stream rows (reject lists, audit logs).
+ */
+svy_status svy_csv_write_row(svy_output *o, const char *const *fields,
+                             size_t n, svy_err *err);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * svy.h - the umbrella header of libsvy: includes every public module and
+ * defines the version.  Programs include this one header.
+ */
+#ifndef SVY_SVY_H
+#define SVY_SVY_H
+
+#define SVY_VERSION "0.1.0"
+
+#include "svy/buf.h"
+#include "svy/codebook.h"
+#include "svy/csv.h"
+#include "svy/import.h"
+#include "svy/err.h"
+#include "svy/io.h"
+#include "svy/mem.h"
+#include "svy/num.h"
+#include "svy/survey.h"
+#include "svy/table.h"
+#include "svy/text.h"
+
+#endif

@@ -1,0 +1,345 @@
+/*
+ * io.c - input through zlib (transparent gzip), output through a 1 MiB
+ * buffer to a temporary file renamed on commit.
+ *
+ * Reading: gzdopen() on the file descriptor, so stdin works too; gzbuffer
+ * is raised to 256 KiB so large reads of plain files are passed straight
+ * into the caller's buffer.  Writing: our own buffer in front of write(2)
+ * or gzwrite, EINTR retried, every failure reported with strerror.
+ */
+#include "svy/io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "svy/mem.h"
+
+#define OUTBUF_SIZE (1 << 20)
+
+struct svy_input {
+    gzFile gz;          /* NULL for memory input */
+    const char *mem;    /* borrowed */
+    size_t mem_len, mem_pos;
+    char *name;
+};
+
+struct svy_output {
+    int fd;
+    gzFile gz;          /* when the target ends in .gz */
+    char *path;         /* NULL for stdout */
+    char *tmp;          /* temporary file to rename */
+    char *buf;
+    size_t len;
+};
+
+static svy_status
+input_alloc(svy_input **out, const char *name, svy_err *err)
+{
+    svy_input *in = calloc(1, sizeof(*in));
+
+    if (in == NULL || (in->name = svy_mem_strdup(name)) == NULL) {
+        free(in);
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    }
+    *out = in;
+    return SVY_OK;
+}
+
+svy_status
+svy_input_open(svy_input **out, const char *path, svy_err *err)
+{
+    int is_stdin = path == NULL || strcmp(path, "-") == 0;
+    svy_input *in = NULL;
+    svy_status rc;
+    int fd;
+
+    *out = NULL;
+    if (is_stdin)
+        fd = dup(STDIN_FILENO);
+    else
+        fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return svy_err_set(err, SVY_EIO, "cannot open '%s': %s",
+                           is_stdin ? "<stdin>" : path, strerror(errno));
+    if (!is_stdin) {
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+            close(fd);
+            return svy_err_set(err, SVY_EIO, "cannot read '%s': %s", path,
+                               strerror(EISDIR));
+        }
+    }
+    if ((rc = input_alloc(&in, is_stdin ? "<stdin>" : path, err)) != SVY_OK) {
+        close(fd);
+        return rc;
+    }
+    in->gz = gzdopen(fd, "rb");
+    if (in->gz == NULL) {
+        close(fd);
+        svy_input_close(in);
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    }
+    gzbuffer(in->gz, 256 * 1024);
+    *out = in;
+    return SVY_OK;
+}
+
+svy_status
+svy_input_open_mem(svy_input **out, const char *name, const void *data,
+                   size_t len, svy_err *err)
+{
+    svy_status rc;
+
+    *out = NULL;
+    if ((rc = input_alloc(out, name, err)) != SVY_OK)
+        return rc;
+    (*out)->mem = data;
+    (*out)->mem_len = len;
+    return SVY_OK;
+}
+
+svy_status
+svy_input_read(svy_input *in, void *buf, size_t cap, size_t *got,
+               svy_err *err)
+{
+    int n;
+
+    *got = 0;
+    if (in->gz == NULL) {
+        size_t left = in->mem_len - in->mem_pos;
+        size_t k = left < cap ? left : cap;
+        memcpy(buf, in->mem + in->mem_pos, k);
+        in->mem_pos += k;
+        *got = k;
+        return SVY_OK;
+    }
+    if (cap > (1u << 30))
+        cap = 1u << 30;
+    n = gzread(in->gz, buf, (unsigned)cap);
+    if (n < 0) {
+        int zerr;
+        const char *msg = gzerror(in->gz, &zerr);
+        if (zerr == Z_ERRNO)
+            msg = strerror(errno);
+        return svy_err_set(err, SVY_EIO, "cannot read '%s': %s", in->name,
+                           msg);
+    }
+    if (n == 0 && !gzeof(in->gz)) {
+        int zerr;
+        const char *msg = gzerror(in->gz, &zerr);
+        if (zerr != Z_OK)
+            return svy_err_set(err, SVY_EIO, "cannot read '%s': %s",
+                               in->name, msg);
+    }
+    *got = (size_t)n;
+    return SVY_OK;
+}
+
+const char *
+svy_input_name(const svy_input *in)
+{
+    return in->name;
+}
+
+void
+svy_input_close(svy_input *in)
+{
+    if (in == NULL)
+        return;
+    if (in->gz)
+        gzclose(in->gz);
+    free(in->name);
+    free(in);
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+svy_status
+svy_output_open(svy_output **out, const char *path, svy_err *err)
+{
+    svy_output *o;
+    int is_stdout = path == NULL || strcmp(path, "-") == 0;
+
+    *out = NULL;
+    if ((o = calloc(1, sizeof(*o))) == NULL ||
+        (o->buf = malloc(OUTBUF_SIZE)) == NULL) {
+        free(o);
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    }
+    if (is_stdout) {
+        o->fd = STDOUT_FILENO;
+        *out = o;
+        return SVY_OK;
+    }
+    o->path = svy_mem_strdup(path);
+    o->tmp = malloc(strlen(path) + 16);
+    if (o->path == NULL || o->tmp == NULL) {
+        svy_output_abort(o);
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    }
+    sprintf(o->tmp, "%s.tmpXXXXXX", path);
+    o->fd = mkstemp(o->tmp);
+    if (o->fd < 0) {
+        svy_status rc = svy_err_set(err, SVY_EIO, "cannot create '%s': %s",
+                                    path, strerror(errno));
+        free(o->tmp);
+        o->tmp = NULL;
+        svy_output_abort(o);
+        return rc;
+    }
+    /* mkstemp makes the file 0600; give it the usual umask-based mode. */
+    {
+        mode_t mask = umask(0);
+        umask(mask);
+        fchmod(o->fd, 0666 & ~mask);
+    }
+    if (ends_with(path, ".gz")) {
+        int fd2 = dup(o->fd);
+        if (fd2 < 0 || (o->gz = gzdopen(fd2, "wb6")) == NULL) {
+            if (fd2 >= 0)
+                close(fd2);
+            svy_output_abort(o);
+            return svy_err_set(err, SVY_ENOMEM, "out of memory");
+        }
+    }
+    *out = o;
+    return SVY_OK;
+}
+
+static svy_status
+flush_out(svy_output *o, svy_err *err)
+{
+    const char *p = o->buf;
+    size_t left = o->len;
+
+    if (o->gz) {
+        if (left && gzwrite(o->gz, p, (unsigned)left) != (int)left) {
+            int zerr;
+            const char *msg = gzerror(o->gz, &zerr);
+            return svy_err_set(err, SVY_EIO, "cannot write '%s': %s",
+                               o->path, zerr == Z_ERRNO ? strerror(errno)
+                                                        : msg);
+        }
+        o->len = 0;
+        return SVY_OK;
+    }
+    while (left > 0) {
+        ssize_t w = write(o->fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return svy_err_set(err, SVY_EIO, "cannot write '%s': %s",
+                               svy_output_name(o), strerror(errno));
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    o->len = 0;
+    return SVY_OK;
+}
+
+svy_status
+svy_output_write(svy_output *o, const void *data, size_t n, svy_err *err)
+{
+    const char *p = data;
+    svy_status rc;
+
+    while (n > 0) {
+        size_t room = OUTBUF_SIZE - o->len, k = n < room ? n : room;
+        memcpy(o->buf + o->len, p, k);
+        o->len += k;
+        p += k;
+        n -= k;
+        if (o->len == OUTBUF_SIZE && (rc = flush_out(o, err)) != SVY_OK)
+            return rc;
+    }
+    return SVY_OK;
+}
+
+svy_status
+svy_output_puts(svy_output *o, const char *s, svy_err *err)
+{
+    return svy_output_write(o, s, strlen(s), err);
+}
+
+static void
+output_free(svy_output *o)
+{
+    free(o->path);
+    free(o->tmp);
+    free(o->buf);
+    free(o);
+}
+
+svy_status
+svy_output_commit(svy_output *o, svy_err *err)
+{
+    svy_status rc = flush_out(o, err);
+
+    if (o->path == NULL) {
+        output_free(o);
+        return rc;
+    }
+    if (o->gz != NULL) {
+        int zrc = gzclose(o->gz);
+        o->gz = NULL;
+        if (rc == SVY_OK && zrc != Z_OK)
+            rc = svy_err_set(err, SVY_EIO, "cannot write '%s': %s", o->path,
+                             strerror(errno));
+    }
+    if (close(o->fd) < 0 && rc == SVY_OK)
+        rc = svy_err_set(err, SVY_EIO, "cannot write '%s': %s", o->path,
+                         strerror(errno));
+    o->fd = -1;
+    if (rc == SVY_OK && rename(o->tmp, o->path) < 0)
+        rc = svy_err_set(err, SVY_EIO, "cannot rename '%s' to '%s': %s",
+                         o->tmp, o->path, strerror(errno));
+    if (rc != SVY_OK)
+        unlink(o->tmp);
+    output_free(o);
+    return rc;
+}
+
+void
+svy_output_abort(svy_output *o)
+{
+    if (o == NULL)
+        return;
+    if (o->gz)
+        gzclose(o->gz);
+    if (o->path != NULL && o->fd >= 0)
+        close(o->fd);
+    if (o->tmp != NULL && o->path != NULL)
+        unlink(o->tmp);
+    output_free(o);
+}
+
+const char *
+svy_output_name(const svy_output *o)
+{
+    return o->path ? o->path : "<stdout>";
+}
+
+int
+svy_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+
+    if (a == NULL || b == NULL || strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
+        return 0;
+    if (stat(a, &sa) < 0 || stat(b, &sb) < 0)
+        return 0;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}

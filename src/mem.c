@@ -1,0 +1,86 @@
+/*
+ * mem.c - bounded allocation.  All growth of the table's columns goes
+ * through svy_mem_grow, so a hostile row count cannot wrap a size_t.
+ */
+#include "svy/mem.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+checked_size(size_t n, size_t size, size_t *out)
+{
+    if (size != 0 && n > SIZE_MAX / size)
+        return -1;
+    if (n * size > SVY_MEM_MAX)
+        return -1;
+    *out = n * size;
+    return 0;
+}
+
+void *
+svy_mem_alloc(size_t n, size_t size)
+{
+    size_t bytes;
+
+    if (checked_size(n, size, &bytes) < 0)
+        return NULL;
+    return malloc(bytes ? bytes : 1);
+}
+
+void *
+svy_mem_calloc(size_t n, size_t size)
+{
+    size_t bytes;
+
+    if (checked_size(n, size, &bytes) < 0)
+        return NULL;
+    return calloc(bytes ? bytes : 1, 1);
+}
+
+void *
+svy_mem_realloc(void *p, size_t n, size_t size)
+{
+    size_t bytes;
+
+    if (checked_size(n, size, &bytes) < 0)
+        return NULL;
+    return realloc(p, bytes ? bytes : 1);
+}
+
+int
+svy_mem_grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    size_t ncap = *cap ? *cap : 16;
+    void *np;
+
+    if (need <= *cap)
+        return 0;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2)
+            return -1;
+        ncap *= 2;
+    }
+    np = svy_mem_realloc(*p, ncap, size);
+    if (np == NULL)
+        return -1;
+    *p = np;
+    *cap = ncap;
+    return 0;
+}
+
+char *
+svy_mem_strdup(const char *s)
+{
+    size_t n;
+    char *d;
+
+    if (s == NULL)
+        return NULL;
+    n = strlen(s) + 1;
+    d = malloc(n);
+    if (d != NULL)
+        memcpy(d, s, n);
+    return d;
+}

@@ -1,0 +1,257 @@
+/*
+ * survey.c - the survey folder.  survey.conf is parsed by hand (it is a
+ * few lines of key = value); the CSV parts go through the codebook module.
+ */
+#include "svy/survey.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "svy/buf.h"
+#include "svy/io.h"
+#include "svy/mem.h"
+
+struct kv {
+    char *key, *value;
+};
+
+struct svy_survey {
+    char *dir;
+    struct kv *kv;
+    size_t nkv, kvcap;
+    svy_codebook *cb;
+};
+
+void
+svy_survey_free(svy_survey *s)
+{
+    size_t i;
+
+    if (s == NULL)
+        return;
+    for (i = 0; i < s->nkv; i++) {
+        free(s->kv[i].key);
+        free(s->kv[i].value);
+    }
+    free(s->kv);
+    free(s->dir);
+    svy_codebook_free(s->cb);
+    free(s);
+}
+
+const char *
+svy_survey_get(const svy_survey *s, const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < s->nkv; i++)
+        if (strcmp(s->kv[i].key, key) == 0)
+            return s->kv[i].value;
+    return NULL;
+}
+
+const svy_codebook *
+svy_survey_codebook(const svy_survey *s)
+{
+    return s->cb;
+}
+
+const char *
+svy_survey_dir(const svy_survey *s)
+{
+    return s->dir ? s->dir : ".";
+}
+
+char *
+svy_survey_path(const svy_survey *s, const char *name)
+{
+    svy_buf b = SVY_BUF_INIT;
+
+    if (svy_buf_printf(&b, "%s/%s", svy_survey_dir(s), name) != SVY_OK) {
+        svy_buf_release(&b);
+        return NULL;
+    }
+    return svy_buf_detach(&b, NULL);
+}
+
+svy_lang
+svy_survey_lang(const svy_survey *s)
+{
+    const char *l = svy_survey_get(s, "language");
+    svy_lang lang = SVY_LANG_EN;
+
+    if (l != NULL)
+        svy_lang_parse(l, &lang);
+    return lang;
+}
+
+static char *
+dup_trim(const char *s, size_t n)
+{
+    char *d;
+
+    while (n > 0 && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        n--;
+    if ((d = malloc(n + 1)) == NULL)
+        return NULL;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+svy_status
+svy_survey_parse_conf(svy_survey **out, const char *name, const char *text,
+                      size_t len, svy_err *err)
+{
+    svy_survey *s = calloc(1, sizeof(*s));
+    const char *p = text, *end = text + len;
+    size_t line = 0;
+    svy_status rc = SVY_OK;
+
+    *out = NULL;
+    if (s == NULL)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl ? nl : end, *eq, *k;
+        char *key, *value;
+        void *arr;
+
+        line++;
+        for (k = p; k < eol && (*k == ' ' || *k == '\t'); k++)
+            ;
+        if (k == eol || *k == '#' || *k == '\r') {
+            p = eol + (nl != NULL);
+            continue;
+        }
+        eq = memchr(k, '=', (size_t)(eol - k));
+        if (eq == NULL) {
+            rc = svy_err_set(err, SVY_EPARSE, "%s:%zu: expected 'key = value'",
+                             name, line);
+            goto out;
+        }
+        if ((key = dup_trim(k, (size_t)(eq - k))) == NULL)
+            goto nomem;
+        if (key[0] == '\0' || strspn(key, "abcdefghijklmnopqrstuvwxyz"
+                                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                          "0123456789_@.-") != strlen(key)) {
+            rc = svy_err_set(err, SVY_EPARSE, "%s:%zu: bad key '%s'", name,
+                             line, key);
+            free(key);
+            goto out;
+        }
+        if (svy_survey_get(s, key) != NULL) {
+            rc = svy_err_set(err, SVY_EPARSE, "%s:%zu: key '%s' set twice",
+                             name, line, key);
+            free(key);
+            goto out;
+        }
+        if ((value = dup_trim(eq + 1, (size_t)(eol - eq - 1))) == NULL) {
+            free(key);
+            goto nomem;
+        }
+        arr = s->kv;
+        if (svy_mem_grow(&arr, &s->kvcap, s->nkv + 1, sizeof(*s->kv)) < 0) {
+            free(key);
+            free(value);
+            goto nomem;
+        }
+        s->kv = arr;
+        s->kv[s->nkv].key = key;
+        s->kv[s->nkv++].value = value;
+        p = eol + (nl != NULL);
+    }
+    *out = s;
+    return SVY_OK;
+nomem:
+    rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+out:
+    svy_survey_free(s);
+    return rc;
+}
+
+static svy_status
+read_all(const char *path, svy_buf *b, svy_err *err)
+{
+    svy_input *in = NULL;
+    char chunk[65536];
+    size_t got;
+    svy_status rc;
+
+    if ((rc = svy_input_open(&in, path, err)) != SVY_OK)
+        return rc;
+    do {
+        if ((rc = svy_input_read(in, chunk, sizeof(chunk), &got, err)))
+            break;
+        if (svy_buf_append(b, chunk, got) != SVY_OK) {
+            rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+            break;
+        }
+    } while (got > 0);
+    svy_input_close(in);
+    return rc;
+}
+
+static int
+exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+svy_status
+svy_survey_open(svy_survey **out, const char *dir, svy_err *err)
+{
+    svy_survey *s = NULL;
+    svy_buf conf = SVY_BUF_INIT;
+    char *conf_path = NULL, *cb_path = NULL, *values_path = NULL;
+    struct stat st;
+    svy_status rc;
+
+    *out = NULL;
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+        return svy_err_set(err, SVY_EIO, "cannot open survey folder '%s': %s",
+                           dir, errno ? strerror(errno) : "not a directory");
+    {
+        svy_survey tmp = { 0 };
+        tmp.dir = (char *)dir;
+        conf_path = svy_survey_path(&tmp, "survey.conf");
+        cb_path = svy_survey_path(&tmp, "codebook.csv");
+        values_path = svy_survey_path(&tmp, "values.csv");
+    }
+    if (!conf_path || !cb_path || !values_path) {
+        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (exists(conf_path)) {
+        if ((rc = read_all(conf_path, &conf, err)) != SVY_OK)
+            goto out;
+    }
+    if ((rc = svy_survey_parse_conf(&s, conf_path, conf.data ? conf.data : "",
+                                    conf.len, err)) != SVY_OK)
+        goto out;
+    if ((s->dir = svy_mem_strdup(dir)) == NULL) {
+        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = svy_codebook_read(&s->cb, cb_path,
+                                exists(values_path) ? values_path : NULL,
+                                err)) != SVY_OK)
+        goto out;
+    *out = s;
+    s = NULL;
+out:
+    svy_survey_free(s);
+    svy_buf_release(&conf);
+    free(conf_path);
+    free(cb_path);
+    free(values_path);
+    return rc;
+}

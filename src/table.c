@@ -1,0 +1,625 @@
+/*
+ * table.c - columnar table.
+ *
+ * Layout.  A numeric column is a double array.  A text column is an arena
+ * of NUL-terminated strings plus a uint32_t offset per row; offset 0 is the
+ * shared empty string (the arena always starts with one NUL byte), so
+ * system-missing text costs no arena space.  Replacing a text cell appends
+ * the new string and moves the offset; the old bytes stay as garbage until
+ * the column is freed, which is cheap for the few cells cleaning changes.
+ * An arena is limited to 4 GiB per column by the 32-bit offsets.
+ *
+ * Growth doubles capacity, so pushes are amortised O(1) and large arrays
+ * grow through realloc's mremap without copying.
+ */
+#include "svy/table.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "svy/mem.h"
+#include "svy/num.h"
+
+struct svy_column {
+    char *name;
+    svy_type type;
+    size_t len, cap;     /* cells used and allocated */
+    double *num;         /* SVY_NUM */
+    uint32_t *off;       /* SVY_TEXT */
+    char *arena;
+    size_t alen, acap;
+    char **umiss;        /* user-missing codes as text */
+    double *umiss_num;   /* and as numbers (NaN when not numeric) */
+    size_t n_umiss;
+};
+
+struct svy_table {
+    svy_column **cols;
+    size_t ncols, ccap;
+    size_t nrows;
+    size_t *lines;
+    size_t lcap;
+};
+
+static svy_status
+nomem(svy_err *err)
+{
+    return svy_err_set(err, SVY_ENOMEM, "out of memory");
+}
+
+svy_status
+svy_table_new(svy_table **out, svy_err *err)
+{
+    *out = calloc(1, sizeof(**out));
+    return *out ? SVY_OK : nomem(err);
+}
+
+static void
+column_free(svy_column *c)
+{
+    size_t i;
+
+    if (c == NULL)
+        return;
+    for (i = 0; i < c->n_umiss; i++)
+        free(c->umiss[i]);
+    free(c->umiss);
+    free(c->umiss_num);
+    free(c->name);
+    free(c->num);
+    free(c->off);
+    free(c->arena);
+    free(c);
+}
+
+void
+svy_table_free(svy_table *t)
+{
+    size_t i;
+
+    if (t == NULL)
+        return;
+    for (i = 0; i < t->ncols; i++)
+        column_free(t->cols[i]);
+    free(t->cols);
+    free(t->lines);
+    free(t);
+}
+
+size_t
+svy_table_nrows(const svy_table *t)
+{
+    return t->nrows;
+}
+
+size_t
+svy_table_ncols(const svy_table *t)
+{
+    return t->ncols;
+}
+
+svy_column *
+svy_table_col(const svy_table *t, size_t i)
+{
+    return i < t->ncols ? t->cols[i] : NULL;
+}
+
+long
+svy_table_index(const svy_table *t, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < t->ncols; i++)
+        if (strcmp(t->cols[i]->name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+svy_column *
+svy_table_find(const svy_table *t, const char *name)
+{
+    long i = svy_table_index(t, name);
+    return i < 0 ? NULL : t->cols[i];
+}
+
+static int
+arena_init(svy_column *c)
+{
+    if ((c->arena = malloc(64)) == NULL)
+        return -1;
+    c->arena[0] = '\0';
+    c->alen = 1;
+    c->acap = 64;
+    return 0;
+}
+
+static int
+reserve_cells(svy_column *c, size_t need)
+{
+    void *p;
+    size_t cap = c->cap;
+
+    if (need <= c->cap)
+        return 0;
+    if (c->type == SVY_NUM) {
+        p = c->num;
+        if (svy_mem_grow(&p, &cap, need, sizeof(double)) < 0)
+            return -1;
+        c->num = p;
+    } else {
+        p = c->off;
+        if (svy_mem_grow(&p, &cap, need, sizeof(uint32_t)) < 0)
+            return -1;
+        c->off = p;
+    }
+    c->cap = cap;
+    return 0;
+}
+
+svy_status
+svy_table_add_column(svy_table *t, const char *name, svy_type type,
+                     svy_column **out, svy_err *err)
+{
+    svy_column *c;
+    void *p = t->cols;
+    size_t i;
+
+    if (name[0] == '\0')
+        return svy_err_set(err, SVY_EDATA, "empty column name");
+    if (svy_table_find(t, name) != NULL)
+        return svy_err_set(err, SVY_EDATA, "duplicate column '%s'", name);
+    if (svy_mem_grow(&p, &t->ccap, t->ncols + 1, sizeof(*t->cols)) < 0)
+        return nomem(err);
+    t->cols = p;
+    if ((c = calloc(1, sizeof(*c))) == NULL)
+        return nomem(err);
+    c->type = type;
+    if ((c->name = svy_mem_strdup(name)) == NULL ||
+        (type == SVY_TEXT && arena_init(c) < 0) ||
+        reserve_cells(c, t->nrows) < 0) {
+        column_free(c);
+        return nomem(err);
+    }
+    for (i = 0; i < t->nrows; i++) {
+        if (type == SVY_NUM)
+            c->num[i] = NAN;
+        else
+            c->off[i] = 0;
+    }
+    c->len = t->nrows;
+    t->cols[t->ncols++] = c;
+    if (out)
+        *out = c;
+    return SVY_OK;
+}
+
+size_t
+svy_table_row_line(const svy_table *t, size_t row)
+{
+    return t->lines && row < t->nrows ? t->lines[row] : 0;
+}
+
+static svy_status
+arena_put(svy_column *c, const char *s, size_t n, uint32_t *off, svy_err *err)
+{
+    if (n == 0) {
+        *off = 0;
+        return SVY_OK;
+    }
+    if (c->alen + n + 1 > c->acap) {
+        void *p = c->arena;
+        if (c->alen + n + 1 > UINT32_MAX)
+            return svy_err_set(err, SVY_ENOMEM,
+                               "column '%s' holds more than 4 GiB of text",
+                               c->name);
+        if (svy_mem_grow(&p, &c->acap, c->alen + n + 1, 1) < 0)
+            return nomem(err);
+        c->arena = p;
+    }
+    memcpy(c->arena + c->alen, s, n);
+    c->arena[c->alen + n] = '\0';
+    *off = (uint32_t)c->alen;
+    c->alen += n + 1;
+    return SVY_OK;
+}
+
+svy_status
+svy_column_push_text(svy_column *c, const char *s, size_t n, svy_err *err)
+{
+    if (c->len == c->cap && reserve_cells(c, c->len + 1) < 0)
+        return nomem(err);
+    if (c->type == SVY_NUM) {
+        double v = NAN;
+        if (n > 0 && !svy_num_parse(s, n, 0, &v))
+            return svy_err_set(err, SVY_EDATA,
+                               "column '%s': not a number '%.*s'", c->name,
+                               (int)(n > 64 ? 64 : n), s);
+        c->num[c->len++] = v;
+        return SVY_OK;
+    }
+    if (arena_put(c, s, n, &c->off[c->len], err) != SVY_OK)
+        return err ? err->code : SVY_ENOMEM;
+    c->len++;
+    return SVY_OK;
+}
+
+svy_status
+svy_column_push_num(svy_column *c, double v, svy_err *err)
+{
+    char buf[SVY_NUM_BUFSZ];
+    size_t n;
+
+    if (c->type == SVY_TEXT) {
+        n = svy_num_format(v, buf);
+        return svy_column_push_text(c, buf, n, err);
+    }
+    if (c->len == c->cap && reserve_cells(c, c->len + 1) < 0)
+        return nomem(err);
+    c->num[c->len++] = v;
+    return SVY_OK;
+}
+
+svy_status
+svy_table_commit_row(svy_table *t, size_t line, svy_err *err)
+{
+    size_t i;
+
+    for (i = 0; i < t->ncols; i++)
+        if (t->cols[i]->len != t->nrows + 1)
+            return svy_err_set(err, SVY_EINVAL,
+                               "column '%s' has %zu cells, row %zu needs %zu",
+                               t->cols[i]->name, t->cols[i]->len, t->nrows,
+                               t->nrows + 1);
+    if (t->nrows == t->lcap) {
+        void *p = t->lines;
+        if (svy_mem_grow(&p, &t->lcap, t->nrows + 1, sizeof(size_t)) < 0)
+            return nomem(err);
+        t->lines = p;
+    }
+    t->lines[t->nrows++] = line;
+    return SVY_OK;
+}
+
+const char *
+svy_column_name(const svy_column *c)
+{
+    return c->name;
+}
+
+svy_type
+svy_column_type(const svy_column *c)
+{
+    return c->type;
+}
+
+size_t
+svy_column_len(const svy_column *c)
+{
+    return c->len;
+}
+
+const char *
+svy_column_text(const svy_column *c, size_t row)
+{
+    return c->arena + c->off[row];
+}
+
+double
+svy_column_num(const svy_column *c, size_t row)
+{
+    return c->num[row];
+}
+
+double *
+svy_column_nums(svy_column *c)
+{
+    return c->type == SVY_NUM ? c->num : NULL;
+}
+
+svy_status
+svy_column_set_text(svy_column *c, size_t row, const char *s, size_t n,
+                    svy_err *err)
+{
+    return arena_put(c, s, n, &c->off[row], err);
+}
+
+void
+svy_column_set_num(svy_column *c, size_t row, double v)
+{
+    c->num[row] = v;
+}
+
+const char *
+svy_column_format(const svy_column *c, size_t row, char *buf, size_t *len)
+{
+    if (c->type == SVY_NUM) {
+        size_t n = svy_num_format(c->num[row], buf);
+        if (len)
+            *len = n;
+        return buf;
+    }
+    if (len)
+        *len = strlen(c->arena + c->off[row]);
+    return c->arena + c->off[row];
+}
+
+int
+svy_column_is_empty(const svy_column *c, size_t row)
+{
+    return c->type == SVY_NUM ? isnan(c->num[row])
+                              : c->arena[c->off[row]] == '\0';
+}
+
+svy_status
+svy_column_set_user_missing(svy_column *c, const char *const *codes,
+                            size_t n, svy_err *err)
+{
+    char **u = NULL;
+    double *un = NULL;
+    size_t i;
+
+    if (n > 0) {
+        u = calloc(n, sizeof(*u));
+        un = calloc(n, sizeof(*un));
+        if (u == NULL || un == NULL)
+            goto fail;
+        for (i = 0; i < n; i++) {
+            if ((u[i] = svy_mem_strdup(codes[i])) == NULL)
+                goto fail;
+            if (!svy_num_parse(codes[i], strlen(codes[i]), 0, &un[i]))
+                un[i] = NAN;
+        }
+    }
+    for (i = 0; i < c->n_umiss; i++)
+        free(c->umiss[i]);
+    free(c->umiss);
+    free(c->umiss_num);
+    c->umiss = u;
+    c->umiss_num = un;
+    c->n_umiss = n;
+    return SVY_OK;
+fail:
+    for (i = 0; u && i < n; i++)
+        free(u[i]);
+    free(u);
+    free(un);
+    return nomem(err);
+}
+
+svy_missing
+svy_column_missing(const svy_column *c, size_t row)
+{
+    size_t i;
+
+    if (svy_column_is_empty(c, row))
+        return SVY_MISS_SYSTEM;
+    if (c->type == SVY_NUM) {
+        for (i = 0; i < c->n_umiss; i++)
+            if (c->num[row] == c->umiss_num[i])
+                return SVY_MISS_USER;
+    } else {
+        const char *s = c->arena + c->off[row];
+        for (i = 0; i < c->n_umiss; i++)
+            if (strcmp(s, c->umiss[i]) == 0)
+                return SVY_MISS_USER;
+    }
+    return SVY_MISS_NONE;
+}
+
+int
+svy_column_is_numeric(const svy_column *c, int flags)
+{
+    size_t i, seen = 0;
+    double v;
+
+    if (c->type == SVY_NUM)
+        return 1;
+    for (i = 0; i < c->len; i++) {
+        const char *s = c->arena + c->off[i];
+        if (*s == '\0')
+            continue;
+        if (!svy_num_parse(s, strlen(s), flags, &v))
+            return 0;
+        seen++;
+    }
+    return seen > 0;
+}
+
+int
+svy_column_to_num(svy_column *c, int flags, svy_err *err)
+{
+    double *num;
+    size_t i;
+
+    if (c->type == SVY_NUM)
+        return 1;
+    if ((num = svy_mem_alloc(c->cap ? c->cap : 1, sizeof(double))) == NULL) {
+        nomem(err);
+        return -1;
+    }
+    for (i = 0; i < c->len; i++) {
+        const char *s = c->arena + c->off[i];
+        if (*s == '\0')
+            num[i] = NAN;
+        else if (!svy_num_parse(s, strlen(s), flags, &num[i])) {
+            free(num);
+            return 0;
+        }
+    }
+    free(c->off);
+    free(c->arena);
+    c->off = NULL;
+    c->arena = NULL;
+    c->alen = c->acap = 0;
+    c->num = num;
+    c->type = SVY_NUM;
+    return 1;
+}
+
+svy_status
+svy_column_to_text(svy_column *c, svy_err *err)
+{
+    svy_column tmp = { 0 };
+    char buf[SVY_NUM_BUFSZ];
+    size_t i;
+
+    if (c->type == SVY_TEXT)
+        return SVY_OK;
+    tmp.type = SVY_TEXT;
+    tmp.name = c->name;
+    if (arena_init(&tmp) < 0 || reserve_cells(&tmp, c->cap) < 0)
+        goto fail;
+    for (i = 0; i < c->len; i++) {
+        size_t n = svy_num_format(c->num[i], buf);
+        if (arena_put(&tmp, buf, n, &tmp.off[i], err) != SVY_OK)
+            goto fail;
+    }
+    free(c->num);
+    c->num = NULL;
+    c->type = SVY_TEXT;
+    c->off = tmp.off;
+    c->arena = tmp.arena;
+    c->alen = tmp.alen;
+    c->acap = tmp.acap;
+    c->cap = tmp.cap;
+    return SVY_OK;
+fail:
+    free(tmp.off);
+    free(tmp.arena);
+    return nomem(err);
+}
+
+int
+svy_column_fix_decimal_comma(svy_column *c)
+{
+    size_t i, commas = 0;
+    double v;
+
+    if (c->type != SVY_TEXT)
+        return 0;
+    for (i = 0; i < c->len; i++) {
+        const char *s = c->arena + c->off[i];
+        size_t n;
+        if (*s == '\0')
+            continue;
+        n = strlen(s);
+        if (!svy_num_parse(s, n, SVY_NUM_COMMA, &v))
+            return 0;
+        if (memchr(s, ',', n) != NULL)
+            commas++;
+    }
+    if (commas == 0)
+        return 0;
+    for (i = 0; i < c->len; i++) {
+        char *p = strchr(c->arena + c->off[i], ',');
+        if (p)
+            *p = '.';
+    }
+    return 1;
+}
+
+svy_status
+svy_table_infer_types(svy_table *t, const char *const *keep_text,
+                      svy_err *err)
+{
+    size_t i, k;
+
+    for (i = 0; i < t->ncols; i++) {
+        svy_column *c = t->cols[i];
+        int keep = 0;
+        for (k = 0; keep_text && keep_text[k]; k++)
+            if (strcmp(keep_text[k], c->name) == 0)
+                keep = 1;
+        if (keep || c->type == SVY_NUM)
+            continue;
+        if (svy_column_to_num(c, SVY_NUM_CODE, err) < 0)
+            return err ? err->code : SVY_ENOMEM;
+    }
+    return SVY_OK;
+}
+
+static svy_status
+copy_rows(svy_column *d, const svy_column *s, svy_err *err)
+{
+    size_t i;
+    svy_status rc;
+
+    if (reserve_cells(d, d->len + s->len) < 0)
+        return nomem(err);
+    for (i = 0; i < s->len; i++) {
+        if (d->type == SVY_NUM) {
+            d->num[d->len++] = s->num[i];
+            continue;
+        }
+        {
+            const char *str = s->arena + s->off[i];
+            if ((rc = svy_column_push_text(d, str, strlen(str), err)) != 0)
+                return rc;
+        }
+    }
+    return SVY_OK;
+}
+
+static svy_status
+push_missing(svy_column *c, size_t n, svy_err *err)
+{
+    size_t i;
+
+    if (reserve_cells(c, c->len + n) < 0)
+        return nomem(err);
+    for (i = 0; i < n; i++) {
+        if (c->type == SVY_NUM)
+            c->num[c->len++] = NAN;
+        else
+            c->off[c->len++] = 0;
+    }
+    return SVY_OK;
+}
+
+svy_status
+svy_table_append(svy_table *dst, const svy_table *src, svy_err *err)
+{
+    size_t i, old = dst->nrows;
+    svy_status rc;
+
+    for (i = 0; i < src->ncols; i++) {
+        const svy_column *s = src->cols[i];
+        svy_column *d = svy_table_find(dst, s->name);
+        if (d == NULL &&
+            (rc = svy_table_add_column(dst, s->name, s->type, &d, err)) != 0)
+            return rc;
+        if (d->type == SVY_NUM && s->type == SVY_TEXT &&
+            (rc = svy_column_to_text(d, err)) != SVY_OK)
+            return rc;
+    }
+    for (i = 0; i < dst->ncols; i++) {
+        svy_column *d = dst->cols[i];
+        const svy_column *s = svy_table_find(src, d->name);
+        if (s == NULL) {
+            rc = push_missing(d, src->nrows, err);
+        } else if (d->type == SVY_TEXT && s->type == SVY_NUM) {
+            size_t k;
+            char buf[SVY_NUM_BUFSZ];
+            rc = SVY_OK;
+            for (k = 0; k < s->len && rc == SVY_OK; k++) {
+                size_t n = svy_num_format(s->num[k], buf);
+                rc = svy_column_push_text(d, buf, n, err);
+            }
+        } else {
+            rc = copy_rows(d, s, err);
+        }
+        if (rc != SVY_OK)
+            return rc;
+    }
+    if (dst->lcap < old + src->nrows) {
+        void *p = dst->lines;
+        if (svy_mem_grow(&p, &dst->lcap, old + src->nrows, sizeof(size_t)) < 0)
+            return nomem(err);
+        dst->lines = p;
+    }
+    for (i = 0; i < src->nrows; i++)
+        dst->lines[old + i] = src->lines ? src->lines[i] : 0;
+    dst->nrows = old + src->nrows;
+    return SVY_OK;
+}

@@ -1,0 +1,73 @@
+/*
+ * common.h - helpers shared by the programs, never by the library: the
+ * program name, usage and error exits, the one mapping from svy_status to
+ * exit status, number arguments, and the stdout flush at exit.
+ *
+ * Exit statuses (DESIGN.md; listed in every --help and man page):
+ *   0 success, 1 checks found problems where asked to fail on them,
+ *   2 usage, 3 bad input data or spec, 4 I/O or system error,
+ *   5 numerical failure (no convergence).
+ */
+#ifndef SVY_TOOLS_COMMON_H
+#define SVY_TOOLS_COMMON_H
+
+#include "svy/svy.h"
+
+enum tool_exit {
+    EXIT_OK = 0,
+    EXIT_CHECKS = 1,
+    EXIT_USAGE = 2,
+    EXIT_DATA = 3,
+    EXIT_IO = 4,
+    EXIT_NUMERIC = 5
+};
+
+/* The exit-status lines every --help ends with. */
+#define TOOL_EXIT_HELP                                                        \
+    "exit status: 0 ok, 1 checks failed (--strict), 2 usage, 3 bad input,\n" \
+    "             4 i/o error, 5 numerical failure\n"
+
+/* The program name derived from argv[0] ("svy-import"). */
+extern const char *progname;
+
+/*
+ * Set the program name, keep numbers locale-independent (LC_NUMERIC "C")
+ * and switch off GSL's aborting error handler.
+ */
+void tool_init(const char *argv0);
+
+/* Print "usage: ..." and the --help hint to stderr; exit 2. */
+void tool_usage(const char *usage) __attribute__((noreturn));
+
+/* Print "PROG: message" to stderr. */
+void tool_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print "PROG: message" and exit with 'code'. */
+void tool_die(int code, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 2, 3)));
+
+/* Print "PROG: err->msg" and exit with the status's exit code. */
+void tool_die_err(const svy_err *err) __attribute__((noreturn));
+
+/* The exit status for a library status. */
+int tool_exit_code(svy_status code);
+
+/* Print "PROG (svykit) VERSION" to stdout and exit 0. */
+void tool_version(void) __attribute__((noreturn));
+
+/* Parse an integer option in [lo, hi] or die with a usage error. */
+long tool_int_arg(const char *s, const char *opt, long lo, long hi);
+
+/* Parse a number option or die with a usage error. */
+double tool_double_arg(const char *s, const char *opt);
+
+/* A note callback (svy_note_fn) that prints "PROG: msg" to stderr. */
+void tool_note(void *ctx, const char *msg);
+
+/*
+ * Flush stdout and return the status to exit with: 'rc' normally, 4 when
+ * writing stdout failed.
+ */
+int tool_finish(int rc);
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * svy-import - read fieldwork batches, append them by column name, check
+ * them against the survey's codebook and write one canonical CSV.
+ */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+static const char usage[] =
+    "usage: svy-import [-s survey] [-o out] [--rejects file] [-d delim]\n"
+    "                  [-e utf-8|cp1251|auto] [--decimal-comma|--decimal-point]\n"
+    "                  [--batch-col name] [--strict] [-v] [file ...]\n";
+
+static const char help[] =
+    "Read CSV batches (plain, .gz or stdin; ',' ';' TAB '|'; UTF-8 or CP1251),\n"
+    "append them matching columns by name, and write canonical CSV.\n"
+    "\n"
+    "  -s, --survey DIR      check values against DIR/codebook.csv\n"
+    "  -o, --output FILE     write to FILE (default stdout)\n"
+    "      --rejects FILE    write each codebook finding as a CSV row\n"
+    "  -d, --delimiter C     ',' ';' '|' or 'tab' (default: detect)\n"
+    "  -e, --encoding ENC    utf-8, cp1251 or auto (default auto)\n"
+    "      --decimal-comma   read '1,5' as 1.5 in any file\n"
+    "      --decimal-point   never read ',' as a decimal separator\n"
+    "      --batch-col NAME  add column NAME holding each row's file\n"
+    "      --strict          exit 1 when the codebook check finds anything\n"
+    "  -v, --verbose         report each file read\n"
+    "  -h, --help            show this help\n"
+    "      --version         show the version\n"
+    "\n" TOOL_EXIT_HELP;
+
+enum { OPT_REJECTS = 256, OPT_DCOMMA, OPT_DPOINT, OPT_BATCH, OPT_STRICT,
+       OPT_VERSION };
+
+static const struct option longopts[] = {
+    { "delimiter", required_argument, NULL, 'd' },
+    { "encoding", required_argument, NULL, 'e' },
+    { "help", no_argument, NULL, 'h' },
+    { "output", required_argument, NULL, 'o' },
+    { "survey", required_argument, NULL, 's' },
+    { "verbose", no_argument, NULL, 'v' },
+    { "batch-col", required_argument, NULL, OPT_BATCH },
+    { "decimal-comma", no_argument, NULL, OPT_DCOMMA },
+    { "decimal-point", no_argument, NULL, OPT_DPOINT },
+    { "rejects", required_argument, NULL, OPT_REJECTS },
+    { "strict", no_argument, NULL, OPT_STRICT },
+    { "version", no_argument, NULL, OPT_VERSION },
+    { NULL, 0, NULL, 0 },
+};
+
+static char
+delim_arg(const char *s)
+{
+    if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0)
+        return '\t';
+    if (strlen(s) == 1 && strchr(",;|\t", s[0]))
+        return s[0];
+    tool_die(EXIT_USAGE, "-d: expected ',' ';' '|' or 'tab', got '%s'", s);
+}
+
+static svy_encoding
+encoding_arg(const char *s)
+{
+    if (strcmp(s, "auto") == 0)
+        return SVY_ENC_AUTO;
+    if (strcmp(s, "utf-8") == 0 || strcmp(s, "utf8") == 0)
+        return SVY_ENC_UTF8;
+    if (strcmp(s, "cp1251") == 0 || strcmp(s, "windows-1251") == 0)
+        return SVY_ENC_CP1251;
+    tool_die(EXIT_USAGE, "-e: expected utf-8, cp1251 or auto, got '%s'", s);
+}
+
+int
+main(int argc, char **argv)
+{
+    svy_import_opts opts = { 0 };
+    svy_import_result res = { 0 };
+    svy_survey *survey = NULL;
+    const char *survey_dir = getenv("SVY_SURVEY");
+    const char *out = "-", *rejects = NULL;
+    static const char *stdin_only[] = { "-", NULL };
+    svy_err err = SVY_ERR_INIT;
+    int ch, i, strict = 0;
+
+    tool_init(argv[0]);
+    while ((ch = getopt_long(argc, argv, "d:e:ho:s:v", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'd': opts.csv.delim = delim_arg(optarg); break;
+        case 'e': opts.csv.encoding = encoding_arg(optarg); break;
+        case 'h': fputs(usage, stdout); fputs(help, stdout);
+            return tool_finish(EXIT_OK);
+        case 'o': out = optarg; break;
+        case 's': survey_dir = optarg; break;
+        case 'v': opts.verbose = 1; break;
+        case OPT_BATCH: opts.batch_col = optarg; break;
+        case OPT_DCOMMA: opts.csv.decimal = SVY_DEC_COMMA; break;
+        case OPT_DPOINT: opts.csv.decimal = SVY_DEC_POINT; break;
+        case OPT_REJECTS: rejects = optarg; break;
+        case OPT_STRICT: strict = 1; break;
+        case OPT_VERSION: tool_version();
+        default: tool_usage(usage);
+        }
+    }
+    opts.files = argc > optind ? (const char *const *)argv + optind
+                               : stdin_only;
+    for (i = 0; opts.files[i]; i++)
+        if (svy_same_file(opts.files[i], out) ||
+            (rejects && svy_same_file(opts.files[i], rejects)))
+            tool_die(EXIT_USAGE, "refusing to write over input '%s'",
+                     opts.files[i]);
+    if (survey_dir && *survey_dir &&
+        svy_survey_open(&survey, survey_dir, &err) != SVY_OK)
+        tool_die_err(&err);
+    opts.codebook = survey ? svy_survey_codebook(survey) : NULL;
+    opts.note = tool_note;
+    if (svy_import_run(&opts, out, rejects, &res, &err) != SVY_OK)
+        tool_die_err(&err);
+    svy_survey_free(survey);
+    return tool_finish(strict && res.findings > 0 ? EXIT_CHECKS : EXIT_OK);
+}
