@@ -750,64 +750,66 @@ report(svy_finding_fn fn, void *ctx, svy_finding_kind kind, size_t row,
     return fn(&f, ctx);
 }
 
+int
+svy_var_check_value(const svy_var *v, const char *text,
+                    svy_finding_kind *kind, char *problem, size_t cap)
+{
+    double num;
+    int cat = v->type == SVY_V_CAT;
+    /* Categorical codes may be letters when 'valid' lists letters. */
+    int needs_num = v->type == SVY_V_NUM ||
+                    (cat && v->ncodes == 0 && v->nranges > 0);
+
+    if (*text == '\0') {
+        if (v->type != SVY_V_ID)
+            return 0;
+        *kind = SVY_FIND_EMPTY_ID;
+        snprintf(problem, cap, "empty id");
+        return 1;
+    }
+    switch (v->type) {
+    case SVY_V_NUM:
+    case SVY_V_CAT:
+        num = as_num(text);
+        if (needs_num && isnan(num)) {
+            *kind = SVY_FIND_NOT_NUMBER;
+            snprintf(problem, cap, "not a number");
+            return 1;
+        }
+        if (in_valid(v, text, num))
+            return 0;
+        *kind = cat ? SVY_FIND_BAD_CODE : SVY_FIND_OUT_OF_RANGE;
+        if (v->valid_spec[0])
+            snprintf(problem, cap, "%s (valid: %s)",
+                     cat ? "not a valid code" : "out of range", v->valid_spec);
+        else
+            snprintf(problem, cap, "not a valid code (no value label)");
+        return 1;
+    case SVY_V_DATE:
+        if (valid_date(text))
+            return 0;
+        *kind = SVY_FIND_BAD_DATE;
+        snprintf(problem, cap, "not a date (expected YYYY-MM-DD[ HH:MM[:SS]])");
+        return 1;
+    case SVY_V_ID:
+    case SVY_V_TEXT: break;
+    }
+    return 0;
+}
+
 static int
 check_column(const svy_var *v, const svy_column *c, svy_finding_fn fn,
              void *ctx)
 {
     size_t r, n = svy_column_len(c);
     char buf[SVY_NUM_BUFSZ], problem[300];
-    int is_num = svy_column_type(c) == SVY_NUM;
-    int needs_num = v->type == SVY_V_NUM || (v->type == SVY_V_CAT &&
-                                              v->ncodes == 0 &&
-                                              v->nranges > 0);
+    svy_finding_kind kind;
 
     for (r = 0; r < n; r++) {
-        const char *text;
-        double num = NAN;
-
-        if (svy_column_is_empty(c, r)) {
-            if (v->type == SVY_V_ID &&
-                report(fn, ctx, SVY_FIND_EMPTY_ID, r, v->name, "",
-                       "empty id"))
-                return 1;
-            continue;
-        }
-        text = svy_column_format(c, r, buf, NULL);
-        if (is_num)
-            num = svy_column_num(c, r);
-        else if (v->type == SVY_V_NUM || v->type == SVY_V_CAT)
-            num = as_num(text);
-        switch (v->type) {
-        case SVY_V_NUM:
-        case SVY_V_CAT:
-            if (needs_num && isnan(num)) {
-                if (report(fn, ctx, SVY_FIND_NOT_NUMBER, r, v->name, text,
-                           "not a number"))
-                    return 1;
-            } else if (!in_valid(v, text, num)) {
-                int cat = v->type == SVY_V_CAT;
-                if (v->valid_spec[0])
-                    snprintf(problem, sizeof(problem), "%s (valid: %s)",
-                             cat ? "not a valid code" : "out of range",
-                             v->valid_spec);
-                else
-                    snprintf(problem, sizeof(problem),
-                             "not a valid code (no value label)");
-                if (report(fn, ctx,
-                           cat ? SVY_FIND_BAD_CODE : SVY_FIND_OUT_OF_RANGE,
-                           r, v->name, text, problem))
-                    return 1;
-            }
-            break;
-        case SVY_V_DATE:
-            if (!valid_date(text) &&
-                report(fn, ctx, SVY_FIND_BAD_DATE, r, v->name, text,
-                       "not a date (expected YYYY-MM-DD[ HH:MM[:SS]])"))
-                return 1;
-            break;
-        case SVY_V_ID:
-        case SVY_V_TEXT: break;
-        }
+        const char *text = svy_column_format(c, r, buf, NULL);
+        if (svy_var_check_value(v, text, &kind, problem, sizeof(problem)) &&
+            report(fn, ctx, kind, r, v->name, text, problem))
+            return 1;
     }
     return 0;
 }

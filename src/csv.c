@@ -27,6 +27,7 @@
 
 #include <csv.h>
 
+#include "internal.h"
 #include "svy/buf.h"
 #include "svy/mem.h"
 #include "svy/num.h"
@@ -36,20 +37,24 @@
 #define DETECT_WINDOW 65536
 
 struct reader {
-    svy_table *t;
+    const svy_csv_sink *sink;
+    void *ctx;
     const char *name;
     svy_err *err;
     svy_status rc;
     int header_done;
-    svy_buf names;          /* header names, NUL-separated */
-    size_t nnames;
-    svy_column **cols;
+    svy_buf row;            /* fields of the current record, NUL-ended */
+    size_t *offs;           /* start of each field in 'row' */
+    const char **ptrs;
+    size_t *lens;
+    size_t cap;             /* of offs, ptrs, lens */
     size_t ncols;
     size_t field;           /* fields seen in the current record */
     size_t lines_done;      /* line feeds before the current record */
     size_t nl_in_rec;       /* line feeds inside its quoted fields */
     size_t rec_line;
     int crlf;
+    svy_csv_info *info;
 };
 
 static void fail(struct reader *r, svy_status code, const char *fmt, ...)
@@ -71,90 +76,6 @@ fail(struct reader *r, svy_status code, const char *fmt, ...)
                         what);
 }
 
-static void
-on_field(void *s, size_t len, void *data)
-{
-    struct reader *r = data;
-    const char *p = s;
-
-    if (r->rc != SVY_OK)
-        return;
-    if (r->field == 0)
-        r->rec_line = r->lines_done + r->nl_in_rec + 1;
-    if (len > 0 && memchr(p, '\n', len) != NULL) {
-        const char *q = p, *end = p + len;
-        while ((q = memchr(q, '\n', (size_t)(end - q))) != NULL)
-            r->nl_in_rec++, q++;
-    }
-    if (!r->header_done) {
-        if (svy_buf_append(&r->names, p, len) != SVY_OK ||
-            svy_buf_putc(&r->names, '\0') != SVY_OK)
-            fail(r, SVY_ENOMEM, "out of memory");
-        r->nnames++;
-    } else if (r->field < r->ncols) {
-        svy_status rc = svy_column_push_text(r->cols[r->field], p, len, r->err);
-        if (rc != SVY_OK)
-            r->rc = rc;
-    }
-    r->field++;
-}
-
-static void
-make_header(struct reader *r)
-{
-    const char *p = r->names.data;
-    size_t i;
-
-    for (i = 0; i < r->nnames; i++, p += strlen(p) + 1) {
-        long prev;
-        if (*p == '\0') {
-            fail(r, SVY_EPARSE, "empty name in header column %zu", i + 1);
-            return;
-        }
-        if ((prev = svy_table_index(r->t, p)) >= 0) {
-            fail(r, SVY_EPARSE, "duplicate column name '%s' (columns %zu "
-                 "and %zu)", p, (size_t)prev + 1, i + 1);
-            return;
-        }
-        if ((r->rc = svy_table_add_column(r->t, p, SVY_TEXT, NULL,
-                                          r->err)) != SVY_OK)
-            return;
-    }
-    r->ncols = r->nnames;
-    r->cols = calloc(r->ncols ? r->ncols : 1, sizeof(*r->cols));
-    if (r->cols == NULL) {
-        fail(r, SVY_ENOMEM, "out of memory");
-        return;
-    }
-    for (i = 0; i < r->ncols; i++)
-        r->cols[i] = svy_table_col(r->t, i);
-    r->header_done = 1;
-}
-
-static void
-on_record(int c, void *data)
-{
-    struct reader *r = data;
-
-    if (r->rc != SVY_OK)
-        return;
-    if (r->field > 0) {
-        if (!r->header_done) {
-            make_header(r);
-        } else if (r->field != r->ncols) {
-            fail(r, SVY_EPARSE, "expected %zu fields, found %zu", r->ncols,
-                 r->field);
-        } else {
-            r->rc = svy_table_commit_row(r->t, r->rec_line, r->err);
-        }
-    }
-    if (c == '\r' && r->field > 0)
-        r->crlf = 1;
-    r->lines_done += r->nl_in_rec + (c == '\n');
-    r->nl_in_rec = 0;
-    r->field = 0;
-}
-
 /* Count line feeds in n bytes. */
 static size_t
 count_lf(const char *s, size_t n)
@@ -165,6 +86,117 @@ count_lf(const char *s, size_t n)
     while ((s = memchr(s, '\n', (size_t)(end - s))) != NULL)
         k++, s++;
     return k;
+}
+
+/* Double the room for fields per record in all three arrays at once. */
+static int
+grow_fields(struct reader *r)
+{
+    size_t cap = r->cap ? 2 * r->cap : 64;
+    size_t *offs = svy_mem_realloc(r->offs, cap, sizeof(*offs));
+    const char **ptrs;
+    size_t *lens;
+
+    if (offs == NULL)
+        return -1;
+    r->offs = offs;
+    if ((ptrs = svy_mem_realloc(r->ptrs, cap, sizeof(*ptrs))) == NULL)
+        return -1;
+    r->ptrs = ptrs;
+    if ((lens = svy_mem_realloc(r->lens, cap, sizeof(*lens))) == NULL)
+        return -1;
+    r->lens = lens;
+    r->cap = cap;
+    return 0;
+}
+
+static void
+on_field(void *s, size_t len, void *data)
+{
+    struct reader *r = data;
+    const char *p = s;
+
+    if (r->rc != SVY_OK)
+        return;
+    if (r->field == 0) {
+        r->rec_line = r->lines_done + r->nl_in_rec + 1;
+        svy_buf_reset(&r->row);
+    }
+    /* Most fields are a few bytes: a plain loop beats a memchr call. */
+    if (len < 32) {
+        size_t i;
+        for (i = 0; i < len; i++)
+            r->nl_in_rec += p[i] == '\n';
+    } else {
+        r->nl_in_rec += count_lf(p, len);
+    }
+    if (r->field == r->cap && grow_fields(r) < 0) {
+        fail(r, SVY_ENOMEM, "out of memory");
+        return;
+    }
+    r->offs[r->field] = r->row.len;
+    r->lens[r->field] = len;
+    if (r->row.len + len + 1 > r->row.cap &&
+        svy_buf_grow(&r->row, len + 1) != SVY_OK) {
+        fail(r, SVY_ENOMEM, "out of memory");
+        return;
+    }
+    memcpy(r->row.data + r->row.len, p, len);
+    r->row.len += len;
+    r->row.data[r->row.len++] = '\0';
+    r->field++;
+}
+
+/* Check the header names and hand them to the sink. */
+static void
+emit_header(struct reader *r)
+{
+    size_t i, j;
+
+    for (i = 0; i < r->field; i++) {
+        const char *name = r->ptrs[i];
+        if (*name == '\0') {
+            fail(r, SVY_EPARSE, "empty name in header column %zu", i + 1);
+            return;
+        }
+        for (j = 0; j < i; j++)
+            if (strcmp(r->ptrs[j], name) == 0) {
+                fail(r, SVY_EPARSE, "duplicate column name '%s' (columns "
+                     "%zu and %zu)", name, j + 1, i + 1);
+                return;
+            }
+    }
+    r->ncols = r->field;
+    r->header_done = 1;
+    if (r->sink->header)
+        r->rc = r->sink->header(r->ctx, r->ptrs, r->ncols, r->info, r->err);
+}
+
+static void
+on_record(int c, void *data)
+{
+    struct reader *r = data;
+    size_t i;
+
+    if (r->rc != SVY_OK)
+        return;
+    if (r->field > 0) {
+        for (i = 0; i < r->field; i++)
+            r->ptrs[i] = r->row.data + r->offs[i];
+        if (!r->header_done)
+            emit_header(r);
+        else if (r->field != r->ncols)
+            fail(r, SVY_EPARSE, "expected %zu fields, found %zu", r->ncols,
+                 r->field);
+        else if (r->sink->row)
+            r->rc = r->sink->row(r->ctx, r->ptrs, r->lens, r->ncols,
+                                 r->rec_line, r->err);
+    }
+    if (c == '\r' && r->field > 0)
+        r->crlf = 1;
+    r->lines_done += r->nl_in_rec + (c == '\n');
+    r->nl_in_rec = 0;
+    r->field = 0;
 }
 
 static char
@@ -247,8 +279,8 @@ parse_bytes(struct feed *f, const char *s, size_t n)
 }
 
 /*
- * Validate or convert one chunk and parse it.  Returns the number of bytes
- * consumed (the rest is an incomplete UTF-8 sequence to carry over).
+ * Validate or convert one chunk and parse it.  '*used' is the number of
+ * bytes consumed (the rest is an incomplete UTF-8 sequence to carry over).
  */
 static svy_status
 feed_chunk(struct feed *f, const char *s, size_t n, int at_eof,
@@ -296,29 +328,33 @@ feed_chunk(struct feed *f, const char *s, size_t n, int at_eof,
 }
 
 svy_status
-svy_csv_read(svy_table **out, svy_input *in, const svy_csv_opts *opts,
-             svy_csv_info *info, svy_err *err)
+svy_csv_scan(svy_input *in, const svy_csv_opts *opts, svy_csv_info *info,
+             const svy_csv_sink *sink, void *ctx, svy_err *err)
 {
     static const svy_csv_opts defaults = { 0 };
+    svy_csv_info local = { 0 };
     struct feed f;
     char *buf = NULL;
-    size_t have = 0, got = 0, i;
-    int first = 1, at_eof = 0, bom = 0;
-    char delim = 0;
+    size_t have = 0, got = 0;
+    int first = 1, at_eof = 0;
     svy_status rc;
 
-    *out = NULL;
     if (opts == NULL)
         opts = &defaults;
+    if (info == NULL)
+        info = &local;
+    memset(info, 0, sizeof(*info));
+    info->delim = ',';
+    info->encoding = SVY_ENC_UTF8;
     memset(&f, 0, sizeof(f));
+    f.r.sink = sink;
+    f.r.ctx = ctx;
+    f.r.info = info;
     f.r.name = svy_input_name(in);
     f.r.err = err;
     f.enc = opts->encoding;
-    svy_buf_release(&f.conv);
     if (csv_init(&f.p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0)
         return svy_err_set(err, SVY_ENOMEM, "out of memory");
-    if ((rc = svy_table_new(&f.r.t, err)) != SVY_OK)
-        goto out;
     if ((buf = malloc(CHUNK + 8)) == NULL) {
         rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
         goto out;
@@ -333,21 +369,26 @@ svy_csv_read(svy_table **out, svy_input *in, const svy_csv_opts *opts,
             first = 0;
             if (have >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 &&
                 opts->encoding != SVY_ENC_CP1251) {
-                bom = 1;
+                info->bom = 1;
                 start = 3;
                 if (f.enc == SVY_ENC_AUTO)
                     f.enc = SVY_ENC_UTF8;
             }
-            delim = opts->delim ? opts->delim
-                                : detect_delim(buf + start, have - start);
-            csv_set_delim(&f.p, (unsigned char)delim);
+            info->delim = opts->delim ? opts->delim
+                                      : detect_delim(buf + start,
+                                                     have - start);
+            csv_set_delim(&f.p, (unsigned char)info->delim);
         } else if (first) {
             continue;
         }
         if (have - start == 0)
             continue;
+        if (f.enc == SVY_ENC_CP1251)
+            info->encoding = SVY_ENC_CP1251;
         if ((rc = feed_chunk(&f, buf + start, have - start, at_eof, &used)))
             goto out;
+        if (f.enc == SVY_ENC_CP1251)
+            info->encoding = SVY_ENC_CP1251;
         used += start;
         memmove(buf, buf + used, have - used);
         have -= used;
@@ -356,38 +397,109 @@ svy_csv_read(svy_table **out, svy_input *in, const svy_csv_opts *opts,
         f.r.rec_line = f.r.lines_done + 1;
         fail(&f.r, SVY_EPARSE, "unterminated quoted field at end of file");
     }
-    if ((rc = f.r.rc) != SVY_OK)
-        goto out;
-    if (!f.r.header_done && f.r.nnames > 0)
-        make_header(&f.r);
-    if ((rc = f.r.rc) != SVY_OK)
-        goto out;
-    if (opts->decimal == SVY_DEC_COMMA ||
-        (opts->decimal == SVY_DEC_AUTO && delim != ',')) {
-        for (i = 0; i < svy_table_ncols(f.r.t); i++)
-            if (svy_column_fix_decimal_comma(svy_table_col(f.r.t, i)) &&
-                info)
-                info->decimal_comma++;
-    }
-    if (info) {
-        info->delim = delim ? delim : ',';
-        info->encoding = f.enc == SVY_ENC_CP1251 ? SVY_ENC_CP1251
-                                                 : SVY_ENC_UTF8;
-        info->bom = bom;
-        info->crlf = f.r.crlf;
-        info->lines = f.r.lines_done;
-    }
-    *out = f.r.t;
-    f.r.t = NULL;
+    rc = f.r.rc;
+    info->crlf = f.r.crlf;
+    info->lines = f.r.lines_done;
 out:
     csv_free(&f.p);
-    svy_table_free(f.r.t);
     svy_recoder_free(f.rec);
     svy_buf_release(&f.conv);
-    svy_buf_release(&f.r.names);
-    free(f.r.cols);
+    svy_buf_release(&f.r.row);
+    free(f.r.offs);
+    free(f.r.ptrs);
+    free(f.r.lens);
     free(buf);
     return rc;
+}
+
+/* The table-building sink behind svy_csv_read. */
+
+static svy_status
+table_header(void *ctx, const char *const *names, size_t n,
+             const svy_csv_info *info, svy_err *err)
+{
+    struct svy_csv_builder *b = ctx;
+    size_t i;
+    svy_status rc;
+
+    (void)info;
+    if ((b->cols = calloc(n ? n : 1, sizeof(*b->cols))) == NULL)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    for (i = 0; i < n; i++)
+        if ((rc = svy_table_add_column(b->t, names[i], SVY_TEXT, &b->cols[i],
+                                       err)) != SVY_OK)
+            return rc;
+    b->ncols = n;
+    return SVY_OK;
+}
+
+static svy_status
+table_row(void *ctx, const char *const *fields, const size_t *lens, size_t n,
+          size_t line, svy_err *err)
+{
+    struct svy_csv_builder *b = ctx;
+    size_t i;
+    svy_status rc;
+
+    for (i = 0; i < n; i++)
+        if ((rc = svy_column_push_text(b->cols[i], fields[i], lens[i], err)))
+            return rc;
+    return svy_table_commit_row(b->t, line, err);
+}
+
+const svy_csv_sink svy_csv_table_sink = { table_header, table_row };
+
+svy_status
+svy_csv_builder_init(struct svy_csv_builder *b, svy_err *err)
+{
+    memset(b, 0, sizeof(*b));
+    return svy_table_new(&b->t, err);
+}
+
+void
+svy_csv_builder_release(struct svy_csv_builder *b)
+{
+    svy_table_free(b->t);
+    free(b->cols);
+    memset(b, 0, sizeof(*b));
+}
+
+svy_table *
+svy_csv_builder_finish(struct svy_csv_builder *b, const svy_csv_opts *opts,
+                       svy_csv_info *info)
+{
+    svy_decimal dec = opts ? opts->decimal : SVY_DEC_AUTO;
+    svy_table *t = b->t;
+    size_t i;
+
+    if (dec == SVY_DEC_COMMA || (dec == SVY_DEC_AUTO && info->delim != ','))
+        for (i = 0; i < svy_table_ncols(t); i++)
+            if (svy_column_fix_decimal_comma(svy_table_col(t, i)))
+                info->decimal_comma++;
+    b->t = NULL;
+    svy_csv_builder_release(b);
+    return t;
+}
+
+svy_status
+svy_csv_read(svy_table **out, svy_input *in, const svy_csv_opts *opts,
+             svy_csv_info *info, svy_err *err)
+{
+    struct svy_csv_builder b;
+    svy_csv_info local = { 0 };
+    svy_status rc;
+
+    *out = NULL;
+    if (info == NULL)
+        info = &local;
+    if ((rc = svy_csv_builder_init(&b, err)) != SVY_OK)
+        return rc;
+    if ((rc = svy_csv_scan(in, opts, info, &svy_csv_table_sink, &b, err))) {
+        svy_csv_builder_release(&b);
+        return rc;
+    }
+    *out = svy_csv_builder_finish(&b, opts, info);
+    return SVY_OK;
 }
 
 svy_status
@@ -425,98 +537,88 @@ needs_quotes(const char *s, size_t n)
     return 0;
 }
 
-static svy_status
-put_field(svy_buf *b, const char *s, size_t n)
+/*
+ * Copy field 's' ('n' bytes) to 'dst', quoted when needed; 'dst' has room
+ * for the worst case, 2n + 2 bytes.  Returns the end of what was written.
+ */
+static char *
+put_field(char *dst, const char *s, size_t n)
 {
-    const char *q;
-
-    if (!needs_quotes(s, n))
-        return svy_buf_append(b, s, n);
-    if (svy_buf_putc(b, '"') != SVY_OK)
-        return SVY_ENOMEM;
-    while ((q = memchr(s, '"', n)) != NULL) {
-        size_t k = (size_t)(q - s) + 1;
-        if (svy_buf_append(b, s, k) != SVY_OK || svy_buf_putc(b, '"'))
-            return SVY_ENOMEM;
-        s += k;
-        n -= k;
+    if (!needs_quotes(s, n)) {
+        memcpy(dst, s, n);
+        return dst + n;
     }
-    if (svy_buf_append(b, s, n) != SVY_OK)
-        return SVY_ENOMEM;
-    return svy_buf_putc(b, '"');
+    *dst++ = '"';
+    for (; n > 0; n--, s++) {
+        if (*s == '"')
+            *dst++ = '"';
+        *dst++ = *s;
+    }
+    *dst++ = '"';
+    return dst;
 }
 
 svy_status
-svy_csv_write_row(svy_output *o, const char *const *fields, size_t n,
-                  svy_err *err)
+svy_csv_write_row(svy_output *o, const char *const *fields,
+                  const size_t *lens, size_t n, svy_err *err)
 {
-    svy_buf b = SVY_BUF_INIT;
-    svy_status rc = SVY_OK;
-    size_t i;
+    size_t need = 1, i;
+    char *start, *p;
+    svy_status rc;
 
-    for (i = 0; i < n && rc == SVY_OK; i++) {
+    for (i = 0; i < n; i++)
+        need += 2 * (lens ? lens[i] : fields[i] ? strlen(fields[i]) : 0) + 3;
+    if ((rc = svy_output_reserve(o, need, &start, err)) != SVY_OK)
+        return rc;
+    p = start;
+    for (i = 0; i < n; i++) {
         const char *f = fields[i] ? fields[i] : "";
         if (i > 0)
-            rc = svy_buf_putc(&b, ',');
-        if (rc == SVY_OK)
-            rc = put_field(&b, f, strlen(f));
+            *p++ = ',';
+        p = put_field(p, f, lens ? lens[i] : strlen(f));
     }
-    if (rc == SVY_OK)
-        rc = svy_buf_putc(&b, '\n');
-    if (rc != SVY_OK)
-        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
-    else
-        rc = svy_output_write(o, b.data, b.len, err);
-    svy_buf_release(&b);
-    return rc;
+    *p++ = '\n';
+    svy_output_advance(o, (size_t)(p - start));
+    return SVY_OK;
 }
 
 svy_status
 svy_csv_write(const svy_table *t, svy_output *o, svy_err *err)
 {
     size_t ncols = svy_table_ncols(t), nrows = svy_table_nrows(t), r, c;
-    svy_buf b = SVY_BUF_INIT;
+    const svy_column **cols = NULL;
+    const char **fields = NULL;
+    size_t *lens = NULL;
+    char *nums = NULL;
     svy_status rc = SVY_OK;
-    char num[SVY_NUM_BUFSZ];
 
     if (ncols == 0)
         return SVY_OK;
-    for (c = 0; c < ncols && rc == SVY_OK; c++) {
-        const char *name = svy_column_name(svy_table_col(t, c));
-        if (c > 0)
-            rc = svy_buf_putc(&b, ',');
-        if (rc == SVY_OK)
-            rc = put_field(&b, name, strlen(name));
-    }
-    if (rc == SVY_OK)
-        rc = svy_buf_putc(&b, '\n');
-    for (r = 0; r < nrows && rc == SVY_OK; r++) {
-        for (c = 0; c < ncols && rc == SVY_OK; c++) {
-            const svy_column *col = svy_table_col(t, c);
-            size_t n;
-            const char *s = svy_column_format(col, r, num, &n);
-            if (c > 0)
-                rc = svy_buf_putc(&b, ',');
-            if (rc == SVY_OK)
-                rc = svy_column_type(col) == SVY_NUM
-                         ? svy_buf_append(&b, s, n)
-                         : put_field(&b, s, n);
-        }
-        if (rc == SVY_OK)
-            rc = svy_buf_putc(&b, '\n');
-        if (rc == SVY_OK && b.len >= 65536) {
-            if ((rc = svy_output_write(o, b.data, b.len, err)) != SVY_OK)
-                goto out;
-            svy_buf_reset(&b);
-        }
-    }
-    if (rc != SVY_OK) {
+    cols = calloc(ncols, sizeof(*cols));
+    fields = calloc(ncols, sizeof(*fields));
+    lens = calloc(ncols, sizeof(*lens));
+    nums = svy_mem_alloc(ncols, SVY_NUM_BUFSZ);
+    if (!cols || !fields || !lens || !nums) {
         rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
         goto out;
     }
-    rc = svy_output_write(o, b.data, b.len, err);
+    for (c = 0; c < ncols; c++) {
+        cols[c] = svy_table_col(t, c);
+        fields[c] = svy_column_name(cols[c]);
+    }
+    rc = svy_csv_write_row(o, fields, NULL, ncols, err);
+    for (r = 0; r < nrows && rc == SVY_OK; r++) {
+        for (c = 0; c < ncols; c++) {
+            fields[c] = svy_column_format(cols[c], r,
+                                          nums + c * SVY_NUM_BUFSZ, &lens[c]);
+        }
+        rc = svy_csv_write_row(o, fields, lens, ncols, err);
+    }
 out:
-    svy_buf_release(&b);
+    free(cols);
+    free(fields);
+    free(lens);
+    free(nums);
     return rc;
 }
 

@@ -1,13 +1,19 @@
 /*
  * import.c - reading, appending and checking batches.
  *
- * Each batch is read as text columns, its decimal commas are fixed by the
- * CSV reader, then it is appended to the combined table by column name.
- * Types are decided once, after the last batch, so a code that is "007" in
- * one batch keeps the whole column text.  For each batch we remember its
- * first row and, for each combined column, its position in the batch's
- * header: that turns a finding's row into the file, line and column a
- * researcher can open.
+ * Two ways through, chosen per run:
+ *  - streaming: one input whose decimal separator needs no judgement
+ *    (',' files in auto mode, or --decimal-point).  Each record is checked
+ *    and written as it is parsed, so memory stays flat and the cost is that
+ *    of parsing and writing the CSV.
+ *  - buffered: several batches (the union of their columns is known only
+ *    at the end), or a ';' file whose decimal commas are judged per column.
+ *    Each batch becomes a table of text columns, is appended by column name,
+ *    and the whole is checked and written at the end.
+ * Either way values are written back as they were read (after decoding and
+ * decimal-comma repair): text that reads back to the same double, with no
+ * parse-and-format round trip.  Findings carry the batch, source line and
+ * the column's position in that batch, and are sorted in that order.
  */
 #include "svy/import.h"
 
@@ -17,40 +23,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "svy/buf.h"
 #include "svy/io.h"
 #include "svy/mem.h"
-#include "svy/num.h"
 #include "svy/table.h"
 
 struct batch {
     const char *file;
-    size_t first, nrows;
-    size_t *colpos;     /* per combined column: 1-based position, 0 absent */
-    size_t ncolpos;
+    size_t first;       /* first row in the combined table */
+    char **names;       /* header, in file order */
+    size_t nnames;
 };
 
 struct finding {
     size_t batch, line, col;
-    size_t var;         /* combined column index */
-    size_t value, problem; /* offsets into the text buffer */
+    size_t var, value, problem; /* offsets into the text buffer */
     svy_finding_kind kind;
 };
 
 struct state {
     const svy_import_opts *opts;
-    svy_table *all;
+    svy_import_result *res;
+    svy_output *out;
+    svy_table *all;             /* buffered mode */
     struct batch *batches;
-    size_t nbatches;
+    size_t nbatches;            /* batches begun */
     struct finding *finds;
     size_t nfinds, fcap;
     svy_buf text;
-    svy_import_result *res;
-    int failed;
+    /* The file being read. */
+    int stream;
+    struct svy_csv_builder builder;
+    const svy_var **vars;       /* streaming: codebook variable per field */
+    const char **fields;        /* streaming: output row with batch column */
+    size_t *lens;
 };
 
-static void
-note(const struct state *s, const char *fmt, ...)
+static void note(const struct state *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -73,6 +83,185 @@ nomem(svy_err *err)
     return svy_err_set(err, SVY_ENOMEM, "out of memory");
 }
 
+static svy_status
+add_finding(struct state *s, size_t batch, size_t line, size_t col,
+            const char *var, svy_finding_kind kind, const char *value,
+            const char *problem, svy_err *err)
+{
+    struct finding *f;
+    void *p = s->finds;
+
+    if (svy_mem_grow(&p, &s->fcap, s->nfinds + 1, sizeof(*s->finds)) < 0)
+        return nomem(err);
+    s->finds = p;
+    f = &s->finds[s->nfinds++];
+    f->batch = batch;
+    f->line = line;
+    f->col = col;
+    f->kind = kind;
+    f->var = s->text.len;
+    if (svy_buf_append(&s->text, var, strlen(var) + 1) != SVY_OK)
+        return nomem(err);
+    f->value = s->text.len;
+    if (svy_buf_append(&s->text, value, strlen(value) + 1) != SVY_OK)
+        return nomem(err);
+    f->problem = s->text.len;
+    if (svy_buf_append(&s->text, problem, strlen(problem) + 1) != SVY_OK)
+        return nomem(err);
+    s->res->by_kind[kind]++;
+    s->res->findings++;
+    return SVY_OK;
+}
+
+/* Header-level findings: columns the codebook lacks, variables missing. */
+static svy_status
+column_findings(struct state *s, const char *const *names, size_t n,
+                svy_err *err)
+{
+    const svy_codebook *cb = s->opts->codebook;
+    size_t i, j;
+    svy_status rc;
+
+    for (i = 0; i < n; i++)
+        if (svy_codebook_find(cb, names[i]) == NULL &&
+            (rc = add_finding(s, s->nbatches - 1, 1, i + 1, names[i], SVY_FIND_UNKNOWN_VAR, "",
+                              "not in the codebook", err)) != SVY_OK)
+            return rc;
+    for (i = 0; i < svy_codebook_nvars(cb); i++) {
+        const char *name = svy_var_name(svy_codebook_var(cb, i));
+        for (j = 0; j < n && strcmp(names[j], name) != 0; j++)
+            ;
+        if (j == n &&
+            (rc = add_finding(s, s->nbatches - 1, 1, 0, name,
+                              SVY_FIND_MISSING_VAR, "",
+                              "codebook variable missing from the file",
+                              err)) != SVY_OK)
+            return rc;
+    }
+    return SVY_OK;
+}
+
+static svy_status
+on_header(void *ctx, const char *const *names, size_t n,
+          const svy_csv_info *info, svy_err *err)
+{
+    struct state *s = ctx;
+    struct batch *b = &s->batches[s->nbatches - 1];
+    const char *bcol = s->opts->batch_col;
+    svy_decimal dec = s->opts->csv.decimal;
+    size_t i;
+    svy_status rc;
+
+    if ((b->names = calloc(n ? n : 1, sizeof(*b->names))) == NULL)
+        return nomem(err);
+    for (i = 0; i < n; i++, b->nnames++) {
+        if ((b->names[i] = svy_mem_strdup(names[i])) == NULL)
+            return nomem(err);
+        if (bcol && strcmp(names[i], bcol) == 0)
+            return svy_err_set(err, SVY_EINVAL, "--batch-col '%s': '%s' "
+                               "already has a column of that name", bcol,
+                               b->file);
+    }
+    if (s->opts->codebook &&
+        (rc = column_findings(s, names, n, err)) != SVY_OK)
+        return rc;
+    s->stream = s->opts->files[1] == NULL &&
+                (dec == SVY_DEC_POINT ||
+                 (dec == SVY_DEC_AUTO && info->delim == ','));
+    if (!s->stream)
+        return svy_csv_table_sink.header(&s->builder, names, n, info, err);
+    s->vars = calloc(n + 1, sizeof(*s->vars));
+    s->fields = calloc(n + 1, sizeof(*s->fields));
+    s->lens = calloc(n + 1, sizeof(*s->lens));
+    if (!s->vars || !s->fields || !s->lens)
+        return nomem(err);
+    for (i = 0; i < n; i++) {
+        s->fields[i] = names[i];
+        s->lens[i] = strlen(names[i]);
+        if (s->opts->codebook)
+            s->vars[i] = svy_codebook_find(s->opts->codebook, names[i]);
+    }
+    if (bcol) {
+        s->fields[n] = bcol;
+        s->lens[n] = strlen(bcol);
+    }
+    return svy_csv_write_row(s->out, s->fields, s->lens, n + (bcol != NULL),
+                             err);
+}
+
+static svy_status
+on_row(void *ctx, const char *const *fields, const size_t *lens, size_t n,
+       size_t line, svy_err *err)
+{
+    struct state *s = ctx;
+    const char *bcol = s->opts->batch_col;
+    char problem[300];
+    svy_finding_kind kind;
+    size_t i;
+    svy_status rc;
+
+    s->res->rows++;
+    if (!s->stream)
+        return svy_csv_table_sink.row(&s->builder, fields, lens, n, line,
+                                      err);
+    for (i = 0; i < n; i++)
+        if (s->vars[i] != NULL &&
+            svy_var_check_value(s->vars[i], fields[i], &kind, problem,
+                                sizeof(problem)) &&
+            (rc = add_finding(s, 0, line, i + 1, svy_var_name(s->vars[i]),
+                              kind, fields[i], problem, err)) != SVY_OK)
+            return rc;
+    if (bcol == NULL)
+        return svy_csv_write_row(s->out, fields, lens, n, err);
+    memcpy(s->fields, fields, n * sizeof(*fields));
+    memcpy(s->lens, lens, n * sizeof(*lens));
+    s->fields[n] = s->batches[s->nbatches - 1].file;
+    s->lens[n] = strlen(s->fields[n]);
+    return svy_csv_write_row(s->out, s->fields, s->lens, n + 1, err);
+}
+
+static const svy_csv_sink import_sink = { on_header, on_row };
+
+/* Buffered mode: append the batch just read to the combined table. */
+static svy_status
+append_batch(struct state *s, svy_table *t, svy_err *err)
+{
+    struct batch *b = &s->batches[s->nbatches - 1];
+    size_t i, before = s->all ? svy_table_nrows(s->all) : 0;
+    svy_status rc;
+
+    b->first = before;
+    if (s->opts->batch_col) {
+        svy_column *c;
+        if ((rc = svy_table_add_column(t, s->opts->batch_col, SVY_TEXT, &c,
+                                       err)) != SVY_OK)
+            return rc;
+        for (i = 0; i < svy_table_nrows(t); i++)
+            if ((rc = svy_column_set_text(c, i, b->file, strlen(b->file),
+                                          err)) != SVY_OK)
+                return rc;
+    }
+    if (s->all == NULL) {
+        s->all = t;
+        return SVY_OK;
+    }
+    for (i = 0; i < svy_table_ncols(s->all); i++) {
+        const char *name = svy_column_name(svy_table_col(s->all, i));
+        if (svy_table_find(t, name) == NULL)
+            note(s, "%s: no column '%s' (left empty in its %zu rows)",
+                 b->file, name, svy_table_nrows(t));
+    }
+    for (i = 0; i < svy_table_ncols(t); i++) {
+        const char *name = svy_column_name(svy_table_col(t, i));
+        if (svy_table_find(s->all, name) == NULL)
+            note(s, "%s: new column '%s' (left empty in the %zu rows before "
+                 "it)", b->file, name, before);
+    }
+    rc = svy_table_append(s->all, t, err);
+    svy_table_free(t);
+    return rc;
+}
+
 static const char *
 enc_name(svy_encoding e)
 {
@@ -85,173 +274,59 @@ delim_name(char d)
     return d == '\t' ? "TAB" : d == ';' ? "';'" : d == '|' ? "'|'" : "','";
 }
 
-/* Read batch 'k' and append it to the combined table. */
 static svy_status
-add_batch(struct state *s, size_t k, svy_err *err)
+read_batch(struct state *s, const char *file, svy_err *err)
 {
-    const char *file = s->opts->files[k];
-    struct batch *b = &s->batches[k];
     svy_csv_info info = { 0 };
-    svy_table *t = NULL;
-    size_t i, before = s->all ? svy_table_nrows(s->all) : 0;
+    svy_input *in = NULL;
+    svy_table *t;
+    size_t rows_before = s->res->rows;
     svy_status rc;
 
-    if ((rc = svy_csv_read_file(&t, file, &s->opts->csv, &info, err)))
+    s->batches[s->nbatches++].file = file;
+    s->stream = 0;
+    if ((rc = svy_csv_builder_init(&s->builder, err)) != SVY_OK)
         return rc;
-    if (s->opts->batch_col) {
-        svy_column *c;
-        if (svy_table_find(t, s->opts->batch_col) != NULL) {
-            rc = svy_err_set(err, SVY_EINVAL, "--batch-col '%s': '%s' "
-                             "already has a column of that name",
-                             s->opts->batch_col, file);
-            goto out;
-        }
-        if ((rc = svy_table_add_column(t, s->opts->batch_col, SVY_TEXT, &c,
-                                       err)) != SVY_OK)
-            goto out;
-        for (i = 0; i < svy_table_nrows(t); i++)
-            if ((rc = svy_column_set_text(c, i, file, strlen(file), err)))
-                goto out;
-    }
+    if ((rc = svy_input_open(&in, file, err)) != SVY_OK ||
+        (rc = svy_csv_scan(in, &s->opts->csv, &info, &import_sink, s, err)))
+        goto out;
     if (s->opts->verbose)
         note(s, "%s: %zu rows, %zu columns, %s, %s%s%s", file,
-             svy_table_nrows(t), svy_table_ncols(t), delim_name(info.delim),
-             enc_name(info.encoding), info.bom ? " with BOM" : "",
-             info.crlf ? ", CRLF" : "");
+             s->res->rows - rows_before, s->batches[s->nbatches - 1].nnames,
+             delim_name(info.delim), enc_name(info.encoding),
+             info.bom ? " with BOM" : "", info.crlf ? ", CRLF" : "");
+    if (s->stream)
+        goto out;
+    t = svy_csv_builder_finish(&s->builder, &s->opts->csv, &info);
     if (info.decimal_comma > 0)
         note(s, "%s: decimal comma read in %zu column%s", file,
              info.decimal_comma, info.decimal_comma == 1 ? "" : "s");
-    if (s->all == NULL) {
-        s->all = t;
-        t = NULL;
-    } else {
-        for (i = 0; i < svy_table_ncols(s->all); i++) {
-            const char *name = svy_column_name(svy_table_col(s->all, i));
-            if (svy_table_find(t, name) == NULL)
-                note(s, "%s: no column '%s' (left empty in its %zu rows)",
-                     file, name, svy_table_nrows(t));
-        }
-        for (i = 0; i < svy_table_ncols(t); i++) {
-            const char *name = svy_column_name(svy_table_col(t, i));
-            if (svy_table_find(s->all, name) == NULL)
-                note(s, "%s: new column '%s' (left empty in the %zu rows "
-                     "before it)", file, name, before);
-        }
-        if ((rc = svy_table_append(s->all, t, err)) != SVY_OK)
-            goto out;
-    }
-    b->file = file;
-    b->first = before;
-    b->nrows = svy_table_nrows(s->all) - before;
-    b->ncolpos = svy_table_ncols(s->all);
-    if ((b->colpos = calloc(b->ncolpos, sizeof(size_t))) == NULL) {
-        rc = nomem(err);
-        goto out;
-    }
-    {
-        const svy_table *src = t ? t : s->all;
-        for (i = 0; i < b->ncolpos; i++) {
-            long pos = svy_table_index(
-                src, svy_column_name(svy_table_col(s->all, i)));
-            b->colpos[i] = pos < 0 ? 0 : (size_t)pos + 1;
-        }
-    }
+    rc = append_batch(s, t, err);
 out:
-    svy_table_free(t);
+    svy_csv_builder_release(&s->builder);
+    svy_input_close(in);
     return rc;
 }
 
-static size_t
-batch_of(const struct state *s, size_t row)
-{
-    size_t k;
-
-    for (k = s->nbatches; k-- > 0;)
-        if (row >= s->batches[k].first)
-            return k;
-    return 0;
-}
-
-static int
-add_finding(struct state *s, size_t batch, size_t line, size_t col,
-            size_t var, svy_finding_kind kind, const char *value,
-            const char *problem)
-{
-    struct finding *f;
-    void *p = s->finds;
-
-    if (svy_mem_grow(&p, &s->fcap, s->nfinds + 1, sizeof(*s->finds)) < 0)
-        return s->failed = 1;
-    s->finds = p;
-    f = &s->finds[s->nfinds++];
-    f->batch = batch;
-    f->line = line;
-    f->col = col;
-    f->var = var;
-    f->kind = kind;
-    f->value = s->text.len;
-    if (svy_buf_append(&s->text, value, strlen(value) + 1) != SVY_OK)
-        return s->failed = 1;
-    f->problem = s->text.len;
-    if (svy_buf_append(&s->text, problem, strlen(problem) + 1) != SVY_OK)
-        return s->failed = 1;
-    s->res->by_kind[kind]++;
-    s->res->findings++;
-    return 0;
-}
-
-/* Row-level findings from the codebook check. */
+/* Buffered mode: row-level findings of the whole table. */
 static int
 on_finding(const svy_finding *f, void *ctx)
 {
     struct state *s = ctx;
-    size_t k, var;
+    size_t k = s->nbatches, col = 0, i;
+    const struct batch *b;
 
     if (f->row == SIZE_MAX)
-        return 0; /* column-level findings are made per batch below */
-    k = batch_of(s, f->row);
-    var = (size_t)svy_table_index(s->all, f->variable);
-    return add_finding(s, k, svy_table_row_line(s->all, f->row),
-                       var < s->batches[k].ncolpos ? s->batches[k].colpos[var]
-                                                   : 0,
-                       var, f->kind, f->value, f->problem);
-}
-
-/* Per batch: data columns the codebook lacks, codebook variables absent. */
-static int
-column_findings(struct state *s)
-{
-    const svy_codebook *cb = s->opts->codebook;
-    size_t k, i;
-
-    for (k = 0; k < s->nbatches; k++) {
-        const struct batch *b = &s->batches[k];
-        for (i = 0; i < b->ncolpos; i++) {
-            const char *name = svy_column_name(svy_table_col(s->all, i));
-            if (b->colpos[i] == 0 || svy_codebook_find(cb, name) != NULL ||
-                (s->opts->batch_col &&
-                 strcmp(name, s->opts->batch_col) == 0))
-                continue;
-            if (add_finding(s, k, 1, b->colpos[i], i, SVY_FIND_UNKNOWN_VAR,
-                            "", "not in the codebook"))
-                return 1;
-        }
-        for (i = 0; i < svy_codebook_nvars(cb); i++) {
-            const char *name = svy_var_name(svy_codebook_var(cb, i));
-            long c = svy_table_index(s->all, name);
-            if (c >= 0 && (size_t)c < b->ncolpos && b->colpos[c] != 0)
-                continue;
-            if (add_finding(s, k, 1, 0, c < 0 ? SIZE_MAX : (size_t)c,
-                            SVY_FIND_MISSING_VAR, "",
-                            "codebook variable missing from the file"))
-                return 1;
-            /* Remember the name when the column exists nowhere. */
-            if (c < 0) {
-                s->finds[s->nfinds - 1].var = SIZE_MAX - i - 1;
-            }
-        }
-    }
-    return 0;
+        return 0; /* column-level findings were made per batch */
+    while (k > 1 && f->row < s->batches[k - 1].first)
+        k--;
+    b = &s->batches[k - 1];
+    for (i = 0; i < b->nnames; i++)
+        if (strcmp(b->names[i], f->variable) == 0)
+            col = i + 1;
+    return add_finding(s, k - 1, svy_table_row_line(s->all, f->row), col,
+                       f->variable, f->kind, f->value, f->problem, NULL) !=
+           SVY_OK;
 }
 
 static int
@@ -268,45 +343,33 @@ cmp_finding(const void *a, const void *b)
     return x->kind < y->kind ? -1 : x->kind > y->kind;
 }
 
-static const char *
-finding_var(const struct state *s, const struct finding *f)
-{
-    if (f->var < svy_table_ncols(s->all))
-        return svy_column_name(svy_table_col(s->all, f->var));
-    return svy_var_name(svy_codebook_var(s->opts->codebook,
-                                         SIZE_MAX - f->var - 1));
-}
-
 static svy_status
-write_rejects(struct state *s, svy_output *o, svy_err *err)
+write_rejects(const struct state *s, svy_output *o, svy_err *err)
 {
-    static const char *const header[] = { "file", "line", "column",
+    static const char *const header[] = { "file",     "line",  "column",
                                           "variable", "value", "problem" };
     size_t i;
     svy_status rc;
 
-    if ((rc = svy_csv_write_row(o, header, 6, err)) != SVY_OK)
+    if ((rc = svy_csv_write_row(o, header, NULL, 6, err)) != SVY_OK)
         return rc;
-    for (i = 0; i < s->nfinds; i++) {
+    for (i = 0; i < s->nfinds && rc == SVY_OK; i++) {
         const struct finding *f = &s->finds[i];
-        char line[32], col[32];
+        char line[32], col[32] = "";
         const char *row[6];
 
         snprintf(line, sizeof(line), "%zu", f->line);
         if (f->col)
             snprintf(col, sizeof(col), "%zu", f->col);
-        else
-            col[0] = '\0';
         row[0] = s->batches[f->batch].file;
         row[1] = line;
         row[2] = col;
-        row[3] = finding_var(s, f);
+        row[3] = s->text.data + f->var;
         row[4] = s->text.data + f->value;
         row[5] = s->text.data + f->problem;
-        if ((rc = svy_csv_write_row(o, row, 6, err)) != SVY_OK)
-            return rc;
+        rc = svy_csv_write_row(o, row, NULL, 6, err);
     }
-    return SVY_OK;
+    return rc;
 }
 
 static void
@@ -342,7 +405,7 @@ svy_import_run(const svy_import_opts *opts, const char *out,
                const char *rejects, svy_import_result *res, svy_err *err)
 {
     struct state s = { 0 };
-    svy_output *odata = NULL, *orej = NULL;
+    svy_output *orej = NULL;
     svy_status rc = SVY_OK;
     size_t k, n = 0;
 
@@ -353,43 +416,35 @@ svy_import_run(const svy_import_opts *opts, const char *out,
         n++;
     if ((s.batches = calloc(n ? n : 1, sizeof(*s.batches))) == NULL)
         return nomem(err);
-    for (k = 0; k < n; k++, s.nbatches++)
-        if ((rc = add_batch(&s, k, err)) != SVY_OK)
-            goto out;
-    if (s.all == NULL && (rc = svy_table_new(&s.all, err)) != SVY_OK)
+    if ((rc = svy_output_open(&s.out, out, err)) != SVY_OK)
         goto out;
-    if (opts->codebook) {
-        rc = svy_codebook_apply(opts->codebook, s.all, err);
-        if (rc == SVY_OK)
-            rc = svy_codebook_check(opts->codebook, s.all, on_finding, &s,
-                                    err);
-        if (rc == SVY_OK && !s.failed)
-            column_findings(&s);
-        if (rc == SVY_OK && s.failed)
-            rc = nomem(err);
-        if (rc != SVY_OK)
+    for (k = 0; k < n; k++)
+        if ((rc = read_batch(&s, opts->files[k], err)) != SVY_OK)
             goto out;
-        qsort(s.finds, s.nfinds, sizeof(*s.finds), cmp_finding);
-    } else if ((rc = svy_table_infer_types(s.all, NULL, err)) != SVY_OK) {
-        goto out;
+    if (!s.stream) {
+        if (s.all == NULL && (rc = svy_table_new(&s.all, err)) != SVY_OK)
+            goto out;
+        if (opts->codebook &&
+            (rc = svy_codebook_check(opts->codebook, s.all, on_finding, &s,
+                                     err)) != SVY_OK)
+            goto out;
+        if ((rc = svy_csv_write(s.all, s.out, err)) != SVY_OK)
+            goto out;
+        res->cols = svy_table_ncols(s.all);
+    } else {
+        res->cols = s.batches[0].nnames + (opts->batch_col != NULL);
     }
+    qsort(s.finds, s.nfinds, sizeof(*s.finds), cmp_finding);
     res->files = n;
-    res->rows = svy_table_nrows(s.all);
-    res->cols = svy_table_ncols(s.all);
     if (rejects && ((rc = svy_output_open(&orej, rejects, err)) != SVY_OK ||
-                    (rc = write_rejects(&s, orej, err)) != SVY_OK))
-        goto out;
-    if ((rc = svy_output_open(&odata, out, err)) != SVY_OK ||
-        (rc = svy_csv_write(s.all, odata, err)) != SVY_OK)
-        goto out;
-    if (orej) {
-        rc = svy_output_commit(orej, err);
+                    (rc = write_rejects(&s, orej, err)) != SVY_OK ||
+                    (rc = svy_output_commit(orej, err)) != SVY_OK)) {
         orej = NULL;
-        if (rc != SVY_OK)
-            goto out;
+        goto out;
     }
-    rc = svy_output_commit(odata, err);
-    odata = NULL;
+    orej = NULL;
+    rc = svy_output_commit(s.out, err);
+    s.out = NULL;
     if (rc == SVY_OK && opts->codebook)
         summarise(&s, rejects);
     if (rc == SVY_OK && opts->verbose)
@@ -398,11 +453,18 @@ svy_import_run(const svy_import_opts *opts, const char *out,
              strcmp(out, "-") ? out : "standard output");
 out:
     svy_output_abort(orej);
-    svy_output_abort(odata);
-    for (k = 0; k < s.nbatches; k++)
-        free(s.batches[k].colpos);
+    svy_output_abort(s.out);
+    for (k = 0; k < n; k++) {
+        size_t i;
+        for (i = 0; i < s.batches[k].nnames; i++)
+            free(s.batches[k].names[i]);
+        free(s.batches[k].names);
+    }
     free(s.batches);
     free(s.finds);
+    free(s.vars);
+    free(s.fields);
+    free(s.lens);
     svy_buf_release(&s.text);
     svy_table_free(s.all);
     return rc;

@@ -36,7 +36,7 @@ struct svy_output {
     char *path;         /* NULL for stdout */
     char *tmp;          /* temporary file to rename */
     char *buf;
-    size_t len;
+    size_t len, cap;
 };
 
 static svy_status
@@ -178,6 +178,7 @@ svy_output_open(svy_output **out, const char *path, svy_err *err)
         free(o);
         return svy_err_set(err, SVY_ENOMEM, "out of memory");
     }
+    o->cap = OUTBUF_SIZE;
     if (is_stdout) {
         o->fd = STDOUT_FILENO;
         *out = o;
@@ -257,15 +258,40 @@ svy_output_write(svy_output *o, const void *data, size_t n, svy_err *err)
     svy_status rc;
 
     while (n > 0) {
-        size_t room = OUTBUF_SIZE - o->len, k = n < room ? n : room;
+        size_t room = o->cap - o->len, k = n < room ? n : room;
         memcpy(o->buf + o->len, p, k);
         o->len += k;
         p += k;
         n -= k;
-        if (o->len == OUTBUF_SIZE && (rc = flush_out(o, err)) != SVY_OK)
+        if (o->len == o->cap && (rc = flush_out(o, err)) != SVY_OK)
             return rc;
     }
     return SVY_OK;
+}
+
+svy_status
+svy_output_reserve(svy_output *o, size_t n, char **p, svy_err *err)
+{
+    svy_status rc;
+
+    if (o->len + n > o->cap && o->len > 0 &&
+        (rc = flush_out(o, err)) != SVY_OK)
+        return rc;
+    if (n > o->cap) {
+        char *nb = svy_mem_realloc(o->buf, n, 1);
+        if (nb == NULL)
+            return svy_err_set(err, SVY_ENOMEM, "out of memory");
+        o->buf = nb;
+        o->cap = n;
+    }
+    *p = o->buf + o->len;
+    return SVY_OK;
+}
+
+void
+svy_output_advance(svy_output *o, size_t used)
+{
+    o->len += used;
 }
 
 svy_status

@@ -130,12 +130,17 @@ svy_num_parse(const char *s, size_t n, int flags, double *out)
     }
 }
 
+/* Digits of u into buf, most significant first; returns the count. */
 static size_t
 format_uint(uint64_t u, char *buf)
 {
     char tmp[24];
     size_t n = 0, i;
 
+    if (u < 10) {
+        buf[0] = (char)('0' + u);
+        return 1;
+    }
     do {
         tmp[n++] = (char)('0' + u % 10);
         u /= 10;
@@ -163,6 +168,12 @@ svy_num_format(double v, char *buf)
     if (signbit(v))
         buf[n++] = '-';
     a = fabs(v);
+    /* Small integers (most survey codes) first: a cast, no floor() call. */
+    if (a < 4294967296.0 && a == (double)(uint32_t)a) {
+        n += format_uint((uint32_t)a, buf + n);
+        buf[n] = '\0';
+        return n;
+    }
     if (a < 1e15 && a == floor(a)) {
         n += format_uint((uint64_t)a, buf + n);
         buf[n] = '\0';

@@ -112,6 +112,10 @@ main(int argc, char **argv)
             (rejects && svy_same_file(opts.files[i], rejects)))
             tool_die(EXIT_USAGE, "refusing to write over input '%s'",
                      opts.files[i]);
+    /* Both would be renamed into place and the second would win. */
+    if (rejects && (strcmp(rejects, out) == 0 || svy_same_file(rejects, out)))
+        tool_die(EXIT_USAGE, "--rejects and the output are the same file "
+                 "'%s'", rejects);
     if (survey_dir && *survey_dir &&
         svy_survey_open(&survey, survey_dir, &err) != SVY_OK)
         tool_die_err(&err);

@@ -157,6 +157,16 @@ typedef struct svy_finding {
 typedef int (*svy_finding_fn)(const svy_finding *f, void *ctx);
 
 /*
+ * Check one value of variable 'v' given as text ("" is system missing).
+ * Returns 0 when it is fine; else 1, with the kind in '*kind' and a
+ * description such as "out of range (valid: 18-95)" in 'problem' ('cap'
+ * bytes).  This is the rule svy_codebook_check applies to every cell, for
+ * callers that stream rows instead of holding a table.
+ */
+int svy_var_check_value(const svy_var *v, const char *text,
+                        svy_finding_kind *kind, char *problem, size_t cap);
+
+/*
  * Check every value of 't' against the codebook and call 'fn' for each
  * finding: values of the wrong type, outside the valid codes or ranges,
  * malformed dates, empty ids (row by row, in row order within each

@@ -82,6 +82,35 @@ svy_status svy_csv_read(svy_table **out, svy_input *in,
                         const svy_csv_opts *opts, svy_csv_info *info,
                         svy_err *err);
 
+/*
+ * A consumer of records, for reading a file without building a table
+ * (streaming).  'header' is called once with the header names, already
+ * checked to be non-empty and unique, and what the reader detected so far
+ * (delimiter, BOM; the encoding may still be settling); 'row' once per
+ * data record with exactly as many fields as the header, and the line the
+ * record starts on.  Fields are NUL-terminated UTF-8, 'lens' their byte
+ * lengths, all borrowed only for the call.  A status other than SVY_OK
+ * stops the scan and is returned (the callback fills 'err').  Either
+ * callback may be NULL.
+ */
+typedef struct svy_csv_sink {
+    svy_status (*header)(void *ctx, const char *const *names, size_t n,
+                         const svy_csv_info *info, svy_err *err);
+    svy_status (*row)(void *ctx, const char *const *fields,
+                      const size_t *lens, size_t n, size_t line,
+                      svy_err *err);
+} svy_csv_sink;
+
+/*
+ * Read all of 'in', calling 'sink' for the header and each record, with
+ * the same decoding, detection and errors as svy_csv_read, except that
+ * decimal commas are left alone (their rule needs whole columns).  'info'
+ * (may be NULL) is complete when the call returns.
+ */
+svy_status svy_csv_scan(svy_input *in, const svy_csv_opts *opts,
+                        svy_csv_info *info, const svy_csv_sink *sink,
+                        void *ctx, svy_err *err);
+
 /* Open 'path' ("-" for stdin) and svy_csv_read it. */
 svy_status svy_csv_read_file(svy_table **out, const char *path,
                              const svy_csv_opts *opts, svy_csv_info *info,
@@ -99,9 +128,11 @@ svy_status svy_csv_write_file(const svy_table *t, const char *path,
 
 /*
  * Write one record of 'n' fields to 'o' with the quoting above, for
- * programs that stream rows (reject lists, audit logs).
+ * programs that stream rows (reject lists, audit logs).  'lens' gives the
+ * fields' lengths, or is NULL when they are NUL-terminated; a NULL field
+ * is written empty.
  */
 svy_status svy_csv_write_row(svy_output *o, const char *const *fields,
-                             size_t n, svy_err *err);
+                             const size_t *lens, size_t n, svy_err *err);
 
 #endif

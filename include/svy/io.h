@@ -62,6 +62,16 @@ svy_status svy_output_open(svy_output **out, const char *path, svy_err *err);
 svy_status svy_output_write(svy_output *o, const void *data, size_t n,
                             svy_err *err);
 
+/*
+ * Zero-copy writing: make room for at least 'n' bytes at the end of the
+ * output buffer (flushing or growing it as needed) and point '*p' at it;
+ * write up to 'n' bytes there, then call svy_output_advance with the
+ * number written.  Nothing else may be called on 'o' in between.
+ */
+svy_status svy_output_reserve(svy_output *o, size_t n, char **p,
+                              svy_err *err);
+void svy_output_advance(svy_output *o, size_t used);
+
 /* Write a C string. */
 svy_status svy_output_puts(svy_output *o, const char *s, svy_err *err);
 

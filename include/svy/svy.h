@@ -10,6 +10,7 @@
 #include "svy/buf.h"
 #include "svy/codebook.h"
 #include "svy/csv.h"
+#include "svy/describe.h"
 #include "svy/import.h"
 #include "svy/err.h"
 #include "svy/io.h"
