@@ -45,6 +45,8 @@ UNITS     = $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
 DEPS      = $(wildcard build/*/*.d build/*/*/*.d build-san/*/*.d \
 	    build-san/*/*/*.d)
 
+export UPDATE
+
 .PHONY: all check check-one deps need-deps demo install fmt lint clean \
 	fuzz bench units
 .DEFAULT_GOAL := all
