@@ -42,8 +42,7 @@ TOOL_SRCS = $(wildcard tools/svy-*.c) $(wildcard tools/svy.c)
 TOOLS     = $(patsubst tools/%.c,$(BUILD)/bin/%,$(TOOL_SRCS))
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNITS     = $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
-DEPS      = $(wildcard build/*/*.d build/*/*/*.d build-san/*/*.d \
-	    build-san/*/*/*.d)
+DEPS      = $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
 
 export UPDATE
 

@@ -697,9 +697,8 @@ digits(const char *s, int n, int *out)
     return 1;
 }
 
-/* YYYY-MM-DD, optionally followed by ' ' or 'T' and HH:MM[:SS]. */
-static int
-valid_date(const char *s)
+int
+svy_date_valid(const char *s)
 {
     static const int mdays[] = { 31, 28, 31, 30, 31, 30,
                                  31, 31, 30, 31, 30, 31 };
@@ -786,7 +785,7 @@ svy_var_check_value(const svy_var *v, const char *text,
             snprintf(problem, cap, "not a valid code (no value label)");
         return 1;
     case SVY_V_DATE:
-        if (valid_date(text))
+        if (svy_date_valid(text))
             return 0;
         *kind = SVY_FIND_BAD_DATE;
         snprintf(problem, cap, "not a date (expected YYYY-MM-DD[ HH:MM[:SS]])");

@@ -105,6 +105,17 @@ svy_input_open_mem(svy_input **out, const char *name, const void *data,
     return SVY_OK;
 }
 
+/* gzerror's message without the "<fd:N>: " that gzdopen puts in front. */
+static const char *
+gz_message(gzFile gz, int *zerr)
+{
+    const char *msg = gzerror(gz, zerr), *colon;
+
+    if (strncmp(msg, "<fd:", 4) == 0 && (colon = strstr(msg, ": ")) != NULL)
+        return colon + 2;
+    return msg;
+}
+
 svy_status
 svy_input_read(svy_input *in, void *buf, size_t cap, size_t *got,
                svy_err *err)
@@ -125,15 +136,17 @@ svy_input_read(svy_input *in, void *buf, size_t cap, size_t *got,
     n = gzread(in->gz, buf, (unsigned)cap);
     if (n < 0) {
         int zerr;
-        const char *msg = gzerror(in->gz, &zerr);
+        const char *msg = gz_message(in->gz, &zerr);
         if (zerr == Z_ERRNO)
             msg = strerror(errno);
         return svy_err_set(err, SVY_EIO, "cannot read '%s': %s", in->name,
                            msg);
     }
-    if (n == 0 && !gzeof(in->gz)) {
+    /* A truncated stream ends like a whole one (gzeof is set) but leaves
+     * "unexpected end of file" behind: look at every end. */
+    if (n == 0) {
         int zerr;
-        const char *msg = gzerror(in->gz, &zerr);
+        const char *msg = gz_message(in->gz, &zerr);
         if (zerr != Z_OK)
             return svy_err_set(err, SVY_EIO, "cannot read '%s': %s",
                                in->name, msg);
@@ -190,6 +203,26 @@ svy_output_open(svy_output **out, const char *path, svy_err *err)
         svy_output_abort(o);
         return svy_err_set(err, SVY_ENOMEM, "out of memory");
     }
+    /*
+     * A FIFO or device (/dev/null, a pipe made with mkfifo) is written in
+     * place: renaming a file over it would replace it.
+     */
+    {
+        struct stat st;
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+            free(o->tmp);
+            o->tmp = NULL;
+            if ((o->fd = open(path, O_WRONLY)) < 0) {
+                svy_status rc = svy_err_set(err, SVY_EIO,
+                                            "cannot write '%s': %s", path,
+                                            strerror(errno));
+                svy_output_abort(o);
+                return rc;
+            }
+            *out = o;
+            return SVY_OK;
+        }
+    }
     sprintf(o->tmp, "%s.tmpXXXXXX", path);
     o->fd = mkstemp(o->tmp);
     if (o->fd < 0) {
@@ -228,7 +261,7 @@ flush_out(svy_output *o, svy_err *err)
     if (o->gz) {
         if (left && gzwrite(o->gz, p, (unsigned)left) != (int)left) {
             int zerr;
-            const char *msg = gzerror(o->gz, &zerr);
+            const char *msg = gz_message(o->gz, &zerr);
             return svy_err_set(err, SVY_EIO, "cannot write '%s': %s",
                                o->path, zerr == Z_ERRNO ? strerror(errno)
                                                         : msg);
@@ -329,10 +362,10 @@ svy_output_commit(svy_output *o, svy_err *err)
         rc = svy_err_set(err, SVY_EIO, "cannot write '%s': %s", o->path,
                          strerror(errno));
     o->fd = -1;
-    if (rc == SVY_OK && rename(o->tmp, o->path) < 0)
+    if (rc == SVY_OK && o->tmp != NULL && rename(o->tmp, o->path) < 0)
         rc = svy_err_set(err, SVY_EIO, "cannot rename '%s' to '%s': %s",
                          o->tmp, o->path, strerror(errno));
-    if (rc != SVY_OK)
+    if (rc != SVY_OK && o->tmp != NULL)
         unlink(o->tmp);
     output_free(o);
     return rc;

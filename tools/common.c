@@ -114,6 +114,28 @@ tool_int_arg(const char *s, const char *opt, long lo, long hi)
     return v;
 }
 
+char
+tool_delim_arg(const char *s)
+{
+    if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0)
+        return '\t';
+    if (strlen(s) == 1 && strchr(",;|\t", s[0]))
+        return s[0];
+    tool_die(EXIT_USAGE, "-d: expected ',' ';' '|' or 'tab', got '%s'", s);
+}
+
+svy_encoding
+tool_encoding_arg(const char *s)
+{
+    if (strcmp(s, "auto") == 0)
+        return SVY_ENC_AUTO;
+    if (strcmp(s, "utf-8") == 0 || strcmp(s, "utf8") == 0)
+        return SVY_ENC_UTF8;
+    if (strcmp(s, "cp1251") == 0 || strcmp(s, "windows-1251") == 0)
+        return SVY_ENC_CP1251;
+    tool_die(EXIT_USAGE, "-e: expected utf-8, cp1251 or auto, got '%s'", s);
+}
+
 double
 tool_double_arg(const char *s, const char *opt)
 {

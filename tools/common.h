@@ -58,6 +58,12 @@ void tool_version(void) __attribute__((noreturn));
 /* Parse an integer option in [lo, hi] or die with a usage error. */
 long tool_int_arg(const char *s, const char *opt, long lo, long hi);
 
+/* The -d argument of the CSV readers: ',' ';' '|' or 'tab'; else exit 2. */
+char tool_delim_arg(const char *s);
+
+/* The -e argument: utf-8, cp1251 or auto; else exit 2. */
+svy_encoding tool_encoding_arg(const char *s);
+
 /* Parse a number option or die with a usage error. */
 double tool_double_arg(const char *s, const char *opt);
 

@@ -52,28 +52,6 @@ static const struct option longopts[] = {
     { NULL, 0, NULL, 0 },
 };
 
-static char
-delim_arg(const char *s)
-{
-    if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0)
-        return '\t';
-    if (strlen(s) == 1 && strchr(",;|\t", s[0]))
-        return s[0];
-    tool_die(EXIT_USAGE, "-d: expected ',' ';' '|' or 'tab', got '%s'", s);
-}
-
-static svy_encoding
-encoding_arg(const char *s)
-{
-    if (strcmp(s, "auto") == 0)
-        return SVY_ENC_AUTO;
-    if (strcmp(s, "utf-8") == 0 || strcmp(s, "utf8") == 0)
-        return SVY_ENC_UTF8;
-    if (strcmp(s, "cp1251") == 0 || strcmp(s, "windows-1251") == 0)
-        return SVY_ENC_CP1251;
-    tool_die(EXIT_USAGE, "-e: expected utf-8, cp1251 or auto, got '%s'", s);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -89,8 +67,8 @@ main(int argc, char **argv)
     tool_init(argv[0]);
     while ((ch = getopt_long(argc, argv, "d:e:ho:s:v", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'd': opts.csv.delim = delim_arg(optarg); break;
-        case 'e': opts.csv.encoding = encoding_arg(optarg); break;
+        case 'd': opts.csv.delim = tool_delim_arg(optarg); break;
+        case 'e': opts.csv.encoding = tool_encoding_arg(optarg); break;
         case 'h': fputs(usage, stdout); fputs(help, stdout);
             return tool_finish(EXIT_OK);
         case 'o': out = optarg; break;

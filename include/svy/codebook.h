@@ -157,6 +157,13 @@ typedef struct svy_finding {
 typedef int (*svy_finding_fn)(const svy_finding *f, void *ctx);
 
 /*
+ * 1 when 's' is a date as the codebook's 'date' type expects:
+ * YYYY-MM-DD (a real calendar day), optionally followed by ' ' or 'T' and
+ * HH:MM or HH:MM:SS.
+ */
+int svy_date_valid(const char *s);
+
+/*
  * Check one value of variable 'v' given as text ("" is system missing).
  * Returns 0 when it is fine; else 1, with the kind in '*kind' and a
  * description such as "out of range (valid: 18-95)" in 'problem' ('cap'

@@ -1,0 +1,150 @@
+/*
+ * svy-info - describe a dataset: one line per variable, frequency tables
+ * (optionally weighted) with labels, or a draft codebook guessed from the
+ * data.  The work is in the describe module (include/svy/describe.h).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+static const char usage[] =
+    "usage: svy-info [-s survey] [-w weight] [--freq var,...]\n"
+    "                [--codebook-draft] [--lang en|ru|ky] [-d delim]\n"
+    "                [-e utf-8|cp1251|auto] [--decimal-comma|--decimal-point]\n"
+    "                [-o out] [file]\n";
+
+static const char help[] =
+    "Describe a CSV file (plain, .gz or stdin): rows, columns, and for each\n"
+    "variable its type, valid and missing counts, distinct values, minimum,\n"
+    "maximum and label; or frequency tables; or a draft codebook.csv.\n"
+    "\n"
+    "  -s, --survey DIR      labels, types and missing codes from DIR\n"
+    "  -w, --weight VAR      add weighted counts and percents to --freq\n"
+    "      --freq VAR,...    frequency table of each variable\n"
+    "      --codebook-draft  write a draft codebook.csv instead\n"
+    "      --lang LANG       labels in en, ru or ky (default: the survey's)\n"
+    "  -d, --delimiter C     ',' ';' '|' or 'tab' (default: detect)\n"
+    "  -e, --encoding ENC    utf-8, cp1251 or auto (default auto)\n"
+    "      --decimal-comma   read '1,5' as 1.5 in any file\n"
+    "      --decimal-point   never read ',' as a decimal separator\n"
+    "  -o, --output FILE     write to FILE (default stdout)\n"
+    "  -h, --help            show this help\n"
+    "      --version         show the version\n"
+    "\n"
+    "An unknown --freq or -w variable is a usage error (2); a missing,\n"
+    "negative or non-numeric weight is bad input (3).\n"
+    "\n" TOOL_EXIT_HELP;
+
+enum {
+    OPT_DRAFT = 256,
+    OPT_DCOMMA,
+    OPT_DPOINT,
+    OPT_FREQ,
+    OPT_LANG,
+    OPT_VERSION
+};
+
+static const struct option longopts[] = {
+    {"delimiter", required_argument, NULL, 'd'},
+    {"encoding", required_argument, NULL, 'e'},
+    {"help", no_argument, NULL, 'h'},
+    {"output", required_argument, NULL, 'o'},
+    {"survey", required_argument, NULL, 's'},
+    {"weight", required_argument, NULL, 'w'},
+    {"codebook-draft", no_argument, NULL, OPT_DRAFT},
+    {"decimal-comma", no_argument, NULL, OPT_DCOMMA},
+    {"decimal-point", no_argument, NULL, OPT_DPOINT},
+    {"freq", required_argument, NULL, OPT_FREQ},
+    {"lang", required_argument, NULL, OPT_LANG},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+int
+main(int argc, char **argv)
+{
+    svy_describe_opts opts = {0};
+    svy_csv_opts csv = {0};
+    svy_survey *survey = NULL;
+    svy_table *t = NULL;
+    svy_output *o = NULL;
+    svy_buf freq = SVY_BUF_INIT;
+    const char *survey_dir = getenv("SVY_SURVEY"), *out = "-", *in = "-";
+    svy_err err = SVY_ERR_INIT;
+    svy_status rc;
+    const char *lang = NULL;
+    int ch, draft = 0;
+
+    tool_init(argv[0]);
+    while ((ch = getopt_long(argc, argv, "d:e:ho:s:w:", longopts, NULL)) !=
+           -1) {
+        switch (ch) {
+        case 'd': csv.delim = tool_delim_arg(optarg); break;
+        case 'e': csv.encoding = tool_encoding_arg(optarg); break;
+        case 'h':
+            fputs(usage, stdout);
+            fputs(help, stdout);
+            return tool_finish(EXIT_OK);
+        case 'o': out = optarg; break;
+        case 's': survey_dir = optarg; break;
+        case 'w': opts.weight = optarg; break;
+        case OPT_DRAFT: draft = 1; break;
+        case OPT_DCOMMA: csv.decimal = SVY_DEC_COMMA; break;
+        case OPT_DPOINT: csv.decimal = SVY_DEC_POINT; break;
+        case OPT_FREQ:
+            if ((freq.len && svy_buf_putc(&freq, ',')) ||
+                svy_buf_puts(&freq, optarg))
+                tool_die(EXIT_IO, "out of memory");
+            break;
+        case OPT_LANG: lang = optarg; break;
+        case OPT_VERSION: tool_version();
+        default: tool_usage(usage);
+        }
+    }
+    if (argc - optind > 1)
+        tool_usage(usage);
+    if (draft && freq.len)
+        tool_die(EXIT_USAGE, "--codebook-draft and --freq exclude each other");
+    if (opts.weight && !freq.len)
+        tool_die(EXIT_USAGE, "-w weights frequencies: add --freq");
+    if (lang && svy_lang_parse(lang, &opts.lang) < 0)
+        tool_die(EXIT_USAGE, "--lang: expected en, ru or ky, got '%s'", lang);
+    if (optind < argc)
+        in = argv[optind];
+    if (svy_same_file(in, out))
+        tool_die(EXIT_USAGE, "refusing to write over input '%s'", in);
+    if (survey_dir && *survey_dir &&
+        svy_survey_open(&survey, survey_dir, &err) != SVY_OK)
+        tool_die_err(&err);
+    if (survey) {
+        opts.codebook = svy_survey_codebook(survey);
+        if (lang == NULL)
+            opts.lang = svy_survey_lang(survey);
+    }
+    opts.source = strcmp(in, "-") == 0 ? "<stdin>" : in;
+    /* A draft guesses types from the data alone, not from the codebook. */
+    if (svy_csv_read_file(&t, in, &csv, NULL, &err) ||
+        (opts.codebook && !draft ? svy_codebook_apply(opts.codebook, t, &err)
+                                 : svy_table_infer_types(t, NULL, &err)) ||
+        svy_output_open(&o, out, &err))
+        tool_die_err(&err);
+    if (draft)
+        rc = svy_describe_draft(t, &opts, o, &err);
+    else if (freq.len)
+        rc = svy_describe_freqs(t, freq.data, &opts, o, &err);
+    else
+        rc = svy_describe_write(t, &opts, o, &err);
+    if (rc != SVY_OK) {
+        svy_output_abort(o);
+        tool_die_err(&err);
+    }
+    if (svy_output_commit(o, &err) != SVY_OK)
+        tool_die_err(&err);
+    svy_buf_release(&freq);
+    svy_table_free(t);
+    svy_survey_free(survey);
+    return tool_finish(EXIT_OK);
+}
