@@ -209,6 +209,10 @@ arena_put(svy_column *c, const char *s, size_t n, uint32_t *off, svy_err *err)
     }
     if (c->alen + n + 1 > c->acap) {
         void *p = c->arena;
+        /* 's' may be a cell of this column (a copy within the column): the
+         * realloc would free it, so remember where it is. */
+        uintptr_t base = (uintptr_t)c->arena, at = (uintptr_t)s - base;
+        int inside = (uintptr_t)s >= base && at < c->alen;
         if (c->alen + n + 1 > UINT32_MAX)
             return svy_err_set(err, SVY_ENOMEM,
                                "column '%s' holds more than 4 GiB of text",
@@ -216,6 +220,8 @@ arena_put(svy_column *c, const char *s, size_t n, uint32_t *off, svy_err *err)
         if (svy_mem_grow(&p, &c->acap, c->alen + n + 1, 1) < 0)
             return nomem(err);
         c->arena = p;
+        if (inside)
+            s = c->arena + at;
     }
     memcpy(c->arena + c->alen, s, n);
     c->arena[c->alen + n] = '\0';
@@ -496,7 +502,8 @@ svy_column_fix_decimal_comma(svy_column *c)
     size_t i, commas = 0;
     double v;
 
-    if (c->type != SVY_TEXT)
+    /* One memchr over the arena rules out most columns without parsing. */
+    if (c->type != SVY_TEXT || memchr(c->arena, ',', c->alen) == NULL)
         return 0;
     for (i = 0; i < c->len; i++) {
         const char *s = c->arena + c->off[i];
@@ -519,6 +526,18 @@ svy_column_fix_decimal_comma(svy_column *c)
     return 1;
 }
 
+/* 1 when text column 'c' has a non-empty cell. */
+static int
+has_value(const svy_column *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->len; i++)
+        if (c->arena[c->off[i]] != '\0')
+            return 1;
+    return 0;
+}
+
 svy_status
 svy_table_infer_types(svy_table *t, const char *const *keep_text,
                       svy_err *err)
@@ -531,7 +550,8 @@ svy_table_infer_types(svy_table *t, const char *const *keep_text,
         for (k = 0; keep_text && keep_text[k]; k++)
             if (strcmp(keep_text[k], c->name) == 0)
                 keep = 1;
-        if (keep || c->type == SVY_NUM)
+        /* An all-empty column gives no evidence of being numeric. */
+        if (keep || c->type == SVY_NUM || !has_value(c))
             continue;
         if (svy_column_to_num(c, SVY_NUM_CODE, err) < 0)
             return err ? err->code : SVY_ENOMEM;
@@ -542,12 +562,12 @@ svy_table_infer_types(svy_table *t, const char *const *keep_text,
 static svy_status
 copy_rows(svy_column *d, const svy_column *s, svy_err *err)
 {
-    size_t i;
+    size_t i, n = s->len; /* 's' is 'd' when a table is appended to itself */
     svy_status rc;
 
-    if (reserve_cells(d, d->len + s->len) < 0)
+    if (reserve_cells(d, d->len + n) < 0)
         return nomem(err);
-    for (i = 0; i < s->len; i++) {
+    for (i = 0; i < n; i++) {
         if (d->type == SVY_NUM) {
             d->num[d->len++] = s->num[i];
             continue;
