@@ -39,6 +39,7 @@ struct batch {
 struct finding {
     size_t batch, line, col;
     size_t var, value, problem; /* offsets into the text buffer */
+    size_t seq;                 /* order found: makes the sort stable */
     svy_finding_kind kind;
 };
 
@@ -77,6 +78,13 @@ note(const struct state *s, const char *fmt, ...)
     s->opts->note(s->opts->note_ctx, msg);
 }
 
+/* "s" unless 'n' is 1, for notes that count things. */
+static const char *
+plural(size_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
 static svy_status
 nomem(svy_err *err)
 {
@@ -99,6 +107,7 @@ add_finding(struct state *s, size_t batch, size_t line, size_t col,
     f->line = line;
     f->col = col;
     f->kind = kind;
+    f->seq = s->nfinds - 1;
     f->var = s->text.len;
     if (svy_buf_append(&s->text, var, strlen(var) + 1) != SVY_OK)
         return nomem(err);
@@ -154,9 +163,10 @@ on_header(void *ctx, const char *const *names, size_t n,
 
     if ((b->names = calloc(n ? n : 1, sizeof(*b->names))) == NULL)
         return nomem(err);
-    for (i = 0; i < n; i++, b->nnames++) {
+    for (i = 0; i < n; i++) {
         if ((b->names[i] = svy_mem_strdup(names[i])) == NULL)
             return nomem(err);
+        b->nnames++; /* counted at once: freed even if we stop below */
         if (bcol && strcmp(names[i], bcol) == 0)
             return svy_err_set(err, SVY_EINVAL, "--batch-col '%s': '%s' "
                                "already has a column of that name", bcol,
@@ -248,14 +258,15 @@ append_batch(struct state *s, svy_table *t, svy_err *err)
     for (i = 0; i < svy_table_ncols(s->all); i++) {
         const char *name = svy_column_name(svy_table_col(s->all, i));
         if (svy_table_find(t, name) == NULL)
-            note(s, "%s: no column '%s' (left empty in its %zu rows)",
-                 b->file, name, svy_table_nrows(t));
+            note(s, "%s: no column '%s' (left empty in its %zu row%s)",
+                 b->file, name, svy_table_nrows(t),
+                 plural(svy_table_nrows(t)));
     }
     for (i = 0; i < svy_table_ncols(t); i++) {
         const char *name = svy_column_name(svy_table_col(t, i));
         if (svy_table_find(s->all, name) == NULL)
-            note(s, "%s: new column '%s' (left empty in the %zu rows before "
-                 "it)", b->file, name, before);
+            note(s, "%s: new column '%s' (left empty in the %zu row%s "
+                 "before it)", b->file, name, before, plural(before));
     }
     rc = svy_table_append(s->all, t, err);
     svy_table_free(t);
@@ -291,8 +302,10 @@ read_batch(struct state *s, const char *file, svy_err *err)
         (rc = svy_csv_scan(in, &s->opts->csv, &info, &import_sink, s, err)))
         goto out;
     if (s->opts->verbose)
-        note(s, "%s: %zu rows, %zu columns, %s, %s%s%s", file,
-             s->res->rows - rows_before, s->batches[s->nbatches - 1].nnames,
+        note(s, "%s: %zu row%s, %zu column%s, %s, %s%s%s", file,
+             s->res->rows - rows_before, plural(s->res->rows - rows_before),
+             s->batches[s->nbatches - 1].nnames,
+             plural(s->batches[s->nbatches - 1].nnames),
              delim_name(info.delim), enc_name(info.encoding),
              info.bom ? " with BOM" : "", info.crlf ? ", CRLF" : "");
     if (s->stream)
@@ -340,7 +353,11 @@ cmp_finding(const void *a, const void *b)
         return x->line < y->line ? -1 : 1;
     if (x->col != y->col)
         return x->col < y->col ? -1 : 1;
-    return x->kind < y->kind ? -1 : x->kind > y->kind;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    /* qsort is not stable; codebook variables missing from one file all
+     * sit at line 1, column 0, and must stay in codebook order. */
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static svy_status
@@ -434,7 +451,9 @@ svy_import_run(const svy_import_opts *opts, const char *out,
     } else {
         res->cols = s.batches[0].nnames + (opts->batch_col != NULL);
     }
-    qsort(s.finds, s.nfinds, sizeof(*s.finds), cmp_finding);
+    if (s.nfinds > 1) /* s.finds is NULL when there are none */
+        if (s.nfinds > 1)
+        qsort(s.finds, s.nfinds, sizeof(*s.finds), cmp_finding);
     res->files = n;
     if (rejects && ((rc = svy_output_open(&orej, rejects, err)) != SVY_OK ||
                     (rc = write_rejects(&s, orej, err)) != SVY_OK ||
@@ -448,8 +467,9 @@ svy_import_run(const svy_import_opts *opts, const char *out,
     if (rc == SVY_OK && opts->codebook)
         summarise(&s, rejects);
     if (rc == SVY_OK && opts->verbose)
-        note(&s, "%zu rows, %zu columns from %zu file%s written to %s",
-             res->rows, res->cols, n, n == 1 ? "" : "s",
+        note(&s, "%zu row%s, %zu column%s from %zu file%s written to %s",
+             res->rows, plural(res->rows), res->cols, plural(res->cols), n,
+             plural(n),
              strcmp(out, "-") ? out : "standard output");
 out:
     svy_output_abort(orej);

@@ -15,8 +15,8 @@ tally() { # reads runner output, echoes it, adds its counts
         total_fail=$((total_fail + 1)); echo "  (no result line: counted as a failure)"
         return
     fi
-    p=$(sed -E 's/.*[^0-9]?([0-9]+) passed.*/\1/' <<<"$line")
-    f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+    p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+')
+    f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+')
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 }
 for dir in "$@"; do
