@@ -8,8 +8,9 @@
  * libcsv runs with CSV_STRICT (bad quoting is an error), CSV_STRICT_FINI
  * (an open quote at end of input is an error) and CSV_REPALL_NL, which
  * reports every line end, so that the line of each record can be counted:
- * a record starts on line 1 + (line feeds that ended earlier records or
- * blank lines) + (line feeds inside earlier quoted fields).  A CRLF arrives
+ * a record starts on line 1 + (line breaks that ended earlier records or
+ * blank lines) + (line breaks inside earlier quoted fields).  LF, CRLF and
+ * a lone CR (classic Mac files) are one line break each.  A CRLF arrives
  * as a '\r' ending the record and a '\n' ending an empty one.
  *
  * The UTF-8 check and the line count of each chunk are separate passes over
@@ -50,10 +51,11 @@ struct reader {
     size_t cap;             /* of offs, ptrs, lens */
     size_t ncols;
     size_t field;           /* fields seen in the current record */
-    size_t lines_done;      /* line feeds before the current record */
-    size_t nl_in_rec;       /* line feeds inside its quoted fields */
+    size_t lines_done;      /* line breaks before the current record */
+    size_t nl_in_rec;       /* line breaks inside its quoted fields */
     size_t rec_line;
     int crlf;
+    int after_cr;           /* the last record ended in '\r' */
     svy_csv_info *info;
 };
 
@@ -85,6 +87,29 @@ count_lf(const char *s, size_t n)
 
     while ((s = memchr(s, '\n', (size_t)(end - s))) != NULL)
         k++, s++;
+    return k;
+}
+
+/*
+ * Count line breaks in n bytes: LF, CRLF and a lone CR one each.  '*cr'
+ * says the bytes before ended in CR (so that a CRLF cut by a chunk
+ * boundary counts once) and is updated for the next call.
+ */
+static size_t
+count_breaks(const char *s, size_t n, int *cr)
+{
+    size_t k = count_lf(s, n);
+    const char *p = s, *end = s + n;
+
+    if (n > 0 && *cr && s[0] == '\n')
+        k--;
+    while ((p = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+        if (p + 1 == end || p[1] != '\n')
+            k++;
+        p++;
+    }
+    if (n > 0)
+        *cr = s[n - 1] == '\r';
     return k;
 }
 
@@ -122,13 +147,17 @@ on_field(void *s, size_t len, void *data)
         r->rec_line = r->lines_done + r->nl_in_rec + 1;
         svy_buf_reset(&r->row);
     }
+    r->after_cr = 0;
     /* Most fields are a few bytes: a plain loop beats a memchr call. */
     if (len < 32) {
         size_t i;
         for (i = 0; i < len; i++)
-            r->nl_in_rec += p[i] == '\n';
+            r->nl_in_rec +=
+                p[i] == '\n' ||
+                (p[i] == '\r' && (i + 1 == len || p[i + 1] != '\n'));
     } else {
-        r->nl_in_rec += count_lf(p, len);
+        int cr = 0;
+        r->nl_in_rec += count_breaks(p, len, &cr);
     }
     if (r->field == r->cap && grow_fields(r) < 0) {
         fail(r, SVY_ENOMEM, "out of memory");
@@ -192,9 +221,13 @@ on_record(int c, void *data)
             r->rc = r->sink->row(r->ctx, r->ptrs, r->lens, r->ncols,
                                  r->rec_line, r->err);
     }
-    if (c == '\r' && r->field > 0)
+    /* The '\n' of a CRLF ends the line its '\r' already counted. */
+    if (c == '\n' && r->after_cr)
         r->crlf = 1;
-    r->lines_done += r->nl_in_rec + (c == '\n');
+    else
+        r->lines_done += c == '\n' || c == '\r';
+    r->after_cr = c == '\r';
+    r->lines_done += r->nl_in_rec;
     r->nl_in_rec = 0;
     r->field = 0;
 }
@@ -205,17 +238,26 @@ detect_delim(const char *s, size_t n)
     static const char cands[] = { ',', ';', '\t', '|' };
     size_t counts[10][4] = { { 0 } };
     size_t nlines = 0, i, c;
-    int inq = 0, best = -1;
+    int inq = 0, best = -1, blank = 1;
 
     for (i = 0; i < n && nlines < 10; i++) {
-        if (s[i] == '"')
+        if (s[i] == '"') {
             inq = !inq;
-        else if (!inq && s[i] == '\n')
-            nlines++;
-        else if (!inq)
+            blank = 0;
+        } else if (!inq && s[i] == '\n') {
+            /* The reader skips blank lines, so they must not vote. */
+            if (blank)
+                memset(counts[nlines], 0, sizeof(counts[nlines]));
+            else
+                nlines++;
+            blank = 1;
+        } else if (!inq) {
+            if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+                blank = 0;
             for (c = 0; c < 4; c++)
                 if (s[i] == cands[c])
                     counts[nlines][c]++;
+        }
     }
     /* Consistent across complete lines, most frequent first. */
     for (c = 0; c < 4 && nlines > 0; c++) {
@@ -247,6 +289,10 @@ undecided_pick(const char *s, size_t n, int at_eof, svy_encoding *enc)
         return 0;
     win = n - i < DETECT_WINDOW ? n - i : DETECT_WINDOW;
     k = svy_utf8_check(s + i, win, &incomplete);
+    /* Only a sequence cut by the chunk end: no evidence yet (a CP1251
+     * letter looks like a UTF-8 lead byte).  The caller carries it over. */
+    if (k == 0 && incomplete && !at_eof)
+        return 0;
     if (k == win || (incomplete && (win < n - i || !at_eof)))
         *enc = SVY_ENC_UTF8;
     else
@@ -261,6 +307,7 @@ struct feed {
     svy_recoder *rec;
     svy_buf conv;
     size_t lines_before;    /* physical lines in earlier chunks */
+    int cr;                 /* and they ended in '\r' */
 };
 
 static svy_status
@@ -299,15 +346,16 @@ feed_chunk(struct feed *f, const char *s, size_t n, int at_eof,
             return f->r.rc = rc;
         svy_buf_reset(&f->conv);
         if ((rc = svy_recoder_run(f->rec, s, n, &f->conv, &bad)) != 0) {
+            int cr = f->cr;
             if (rc == SVY_ENOMEM)
                 return f->r.rc = svy_err_set(f->r.err, rc, "out of memory");
             return f->r.rc = svy_err_set(
                        f->r.err, SVY_EPARSE,
                        "%s:%zu: byte 0x%02X is not valid CP1251", f->r.name,
-                       f->lines_before + count_lf(s, bad) + 1,
+                       f->lines_before + count_breaks(s, bad, &cr) + 1,
                        (unsigned char)s[bad]);
         }
-        f->lines_before += count_lf(s, n);
+        f->lines_before += count_breaks(s, n, &f->cr);
         return parse_bytes(f, f->conv.data, f->conv.len);
     }
     bad = svy_utf8_check(s, n, &incomplete);
@@ -315,15 +363,17 @@ feed_chunk(struct feed *f, const char *s, size_t n, int at_eof,
         if (incomplete && !at_eof) {
             *used = bad;
         } else {
+            int cr = f->cr;
             return f->r.rc = svy_err_set(
                        f->r.err, SVY_EPARSE,
                        "%s:%zu: invalid UTF-8 (byte 0x%02X); if the file is "
                        "in Windows Cyrillic, use -e cp1251",
-                       f->r.name, f->lines_before + count_lf(s, bad) + 1,
+                       f->r.name,
+                       f->lines_before + count_breaks(s, bad, &cr) + 1,
                        (unsigned char)s[bad]);
         }
     }
-    f->lines_before += count_lf(s, *used);
+    f->lines_before += count_breaks(s, *used, &f->cr);
     return parse_bytes(f, s, *used);
 }
 
@@ -370,7 +420,10 @@ svy_csv_scan(svy_input *in, const svy_csv_opts *opts, svy_csv_info *info,
             if (have >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 &&
                 opts->encoding != SVY_ENC_CP1251) {
                 info->bom = 1;
-                start = 3;
+                /* A tool that adds a BOM to a file with one doubles it. */
+                while (have - start >= 3 &&
+                       memcmp(buf + start, "\xEF\xBB\xBF", 3) == 0)
+                    start += 3;
                 if (f.enc == SVY_ENC_AUTO)
                     f.enc = SVY_ENC_UTF8;
             }
@@ -381,8 +434,10 @@ svy_csv_scan(svy_input *in, const svy_csv_opts *opts, svy_csv_info *info,
         } else if (first) {
             continue;
         }
-        if (have - start == 0)
+        if (have == start) { /* nothing, or a BOM alone: drop it */
+            have = 0;
             continue;
+        }
         if (f.enc == SVY_ENC_CP1251)
             info->encoding = SVY_ENC_CP1251;
         if ((rc = feed_chunk(&f, buf + start, have - start, at_eof, &used)))
@@ -573,9 +628,15 @@ svy_csv_write_row(svy_output *o, const char *const *fields,
     p = start;
     for (i = 0; i < n; i++) {
         const char *f = fields[i] ? fields[i] : "";
+        size_t len = lens ? lens[i] : strlen(f);
         if (i > 0)
             *p++ = ',';
-        p = put_field(p, f, lens ? lens[i] : strlen(f));
+        /* A record of one empty field would be a blank line, which
+         * readers skip: quote it so that the row survives. */
+        if (n == 1 && len == 0)
+            *p++ = '"', *p++ = '"';
+        else
+            p = put_field(p, f, len);
     }
     *p++ = '\n';
     svy_output_advance(o, (size_t)(p - start));

@@ -216,9 +216,14 @@ svy_survey_open(svy_survey **out, const char *dir, svy_err *err)
     svy_status rc;
 
     *out = NULL;
-    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+    /* errno is read only right after a failed stat: it may be stale. */
+    if (stat(dir, &st) < 0)
         return svy_err_set(err, SVY_EIO, "cannot open survey folder '%s': %s",
-                           dir, errno ? strerror(errno) : "not a directory");
+                           dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return svy_err_set(err, SVY_EIO,
+                           "cannot open survey folder '%s': not a directory",
+                           dir);
     {
         svy_survey tmp = { 0 };
         tmp.dir = (char *)dir;
