@@ -319,6 +319,15 @@ trim_copy(char *buf, const char *s, size_t n)
     buf[n] = '\0';
 }
 
+/* 1 when the last non-blank byte before 'at' is a digit. */
+static int
+last_digit(const char *item, size_t at)
+{
+    while (at > 0 && (item[at - 1] == ' ' || item[at - 1] == '\t'))
+        at--;
+    return at > 0 && item[at - 1] >= '0' && item[at - 1] <= '9';
+}
+
 /* Split "a-b" or "a..b" into two numbers; 1 on success. */
 static int
 parse_range(const char *item, double *lo, double *hi)
@@ -330,7 +339,9 @@ parse_range(const char *item, double *lo, double *hi)
         return svy_num_parse(item, (size_t)(sep - item), 0, lo) &&
                svy_num_parse(sep + 2, strlen(sep + 2), 0, hi);
     for (i = 1; i < n; i++)
-        if (item[i] == '-' && item[i - 1] >= '0' && item[i - 1] <= '9')
+        /* The '-' after a digit (blanks allowed between) splits a range;
+         * a '-' elsewhere is a sign. */
+        if (item[i] == '-' && last_digit(item, i))
             return svy_num_parse(item, i, 0, lo) &&
                    svy_num_parse(item + i + 1, n - i - 1, 0, hi);
     return 0;
@@ -645,7 +656,9 @@ svy_codebook_apply(const svy_codebook *cb, svy_table *t, svy_err *err)
         int conv = 0;
 
         if (v == NULL) {
-            conv = svy_column_to_num(c, SVY_NUM_CODE, err);
+            /* As svy_table_infer_types: numbers only, and at least one. */
+            if (svy_column_is_numeric(c, SVY_NUM_CODE))
+                conv = svy_column_to_num(c, SVY_NUM_CODE, err);
         } else if (v->type == SVY_V_NUM) {
             conv = svy_column_to_num(c, 0, err);
         } else if (v->type == SVY_V_CAT) {
@@ -731,7 +744,8 @@ in_valid(const svy_var *v, const char *text, double num)
             return 1;
         return find_value(v, text) != NULL || svy_var_is_missing_code(v, text);
     }
-    if (!isnan(num))
+    /* Codes of a categorical variable are whole numbers: 2.5 is not in 1-5. */
+    if (!isnan(num) && (v->type != SVY_V_CAT || num == floor(num)))
         for (i = 0; i < v->nranges; i++)
             if (num >= v->ranges[i].lo && num <= v->ranges[i].hi)
                 return 1;

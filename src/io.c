@@ -191,6 +191,7 @@ svy_output_open(svy_output **out, const char *path, svy_err *err)
         free(o);
         return svy_err_set(err, SVY_ENOMEM, "out of memory");
     }
+    o->fd = -1; /* so that an early abort closes nothing */
     o->cap = OUTBUF_SIZE;
     if (is_stdout) {
         o->fd = STDOUT_FILENO;

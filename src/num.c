@@ -125,6 +125,9 @@ svy_num_parse(const char *s, size_t n, int flags, double *out)
         v = strtod(copy, &ep);
         if (copy != tmp)
             free(copy);
+        /* 1e400 overflows: not a number we could write back. */
+        if (isinf(v))
+            return 0;
         *out = v;
         return 1;
     }

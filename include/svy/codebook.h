@@ -12,10 +12,12 @@
  *   values.csv    variable,code,label[,label@ru,label@ky]
  *
  * Column order is free; 'variable' and 'type' are required, the others
- * optional.  'type' is id, cat, num, text or date.  'valid' and 'missing'
- * are comma-separated lists of codes and ranges ("1-5,8,9", "18-100",
- * "-9--1", "1..5"); a cat variable without 'valid' takes its codes from
- * values.csv.  Missing codes are always valid.  'pii' is yes/no/empty.
+ * optional.  'type' is id, cat, num, text or date.  'valid' is a
+ * comma-separated list of codes and ranges ("1-5,8,9", "18-100", "-9--1",
+ * "1..5", "1 - 5"); the codes of a cat variable are whole numbers (or
+ * letters, when 'valid' lists letters); a cat variable without 'valid'
+ * takes its codes from values.csv.  'missing' lists the user-missing codes
+ * one by one (no ranges); they are always valid.  'pii' is yes/no/empty.
  *
  * Ownership: the codebook owns its variables and their strings; pointers it
  * returns are borrowed until svy_codebook_free.  Errors name file:line.

@@ -22,12 +22,14 @@
  *    all read as numbers with ',' as the decimal separator, at least one of
  *    them with a comma, has its commas turned into points.
  * Leading and trailing blanks of unquoted fields are dropped (libcsv's
- * behaviour); blank lines are skipped.
+ * behaviour); blank lines are skipped.  Lines may end in LF, CRLF or a
+ * lone CR (old Mac Excel); line numbers in messages count all three.
  *
  * Writing follows the data-stream contract: UTF-8 without BOM, ',', LF,
  * a header row, fields quoted only when they hold ',' '"' CR LF or start
  * or end with a blank, numbers in svy_num_format's shortest round-trip
- * form, system missing as an empty field.
+ * form, system missing as an empty field (a record of one empty field is
+ * written "" so that it is not a blank line).
  *
  * Errors name the file and the line where the offending record starts:
  * "data.csv:12: expected 5 fields, found 6".  libcsv is included only by

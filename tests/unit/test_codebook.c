@@ -640,12 +640,41 @@ test_codebook_read_files(void)
     rmdir(dir);
 }
 
+/*
+ * Review fixes: a range may be written with blanks ("1 - 5"); the codes
+ * of a categorical variable are whole numbers, so 2.5 is not in 1-5 (while
+ * a num variable accepts it); an all-empty column the codebook does not
+ * name stays text under svy_codebook_apply, as under inference.
+ */
+static void
+test_codebook_review_fixes(void)
+{
+    svy_codebook *cb = NULL;
+    svy_err err = SVY_ERR_INIT;
+    svy_table *t;
+
+    CHECK_INT(load("variable,type,valid\nq,cat,1 - 5\nx,num,1 - 5\n", NULL,
+                   &cb, &err),
+              SVY_OK);
+    CHECK(ok_value(cb, "q", "3"));
+    CHECK_INT(bad_kind(cb, "q", "2.5"), SVY_FIND_BAD_CODE);
+    CHECK(ok_value(cb, "x", "2.5"));
+    CHECK_INT(bad_kind(cb, "x", "6"), SVY_FIND_OUT_OF_RANGE);
+    t = csv("q,extra\n1,\n2,\n");
+    CHECK_INT(svy_codebook_apply(cb, t, &err), SVY_OK);
+    CHECK_INT(svy_column_type(svy_table_find(t, "q")), SVY_NUM);
+    CHECK_INT(svy_column_type(svy_table_find(t, "extra")), SVY_TEXT);
+    svy_table_free(t);
+    svy_codebook_free(cb);
+}
+
 static const struct check_case cases[] = {
     CASE(test_codebook_parse_variables), CASE(test_codebook_valid_lists),
     CASE(test_codebook_problem_text),    CASE(test_codebook_dates),
     CASE(test_codebook_errors),          CASE(test_codebook_labels_fallback),
     CASE(test_codebook_names),           CASE(test_codebook_apply),
     CASE(test_codebook_check),           CASE(test_codebook_read_files),
+    CASE(test_codebook_review_fixes),
 };
 
 CHECK_MAIN(cases)

@@ -97,6 +97,10 @@ test_num_parse_accepts(void)
 static void
 test_num_parse_rejects(void)
 {
+    /* Overflow to infinity would be written "inf" and read back as text. */
+    CHECK(refused("1e400", 0));
+    CHECK(refused("-1e400", 0));
+
     /* A leading '+' is a phone number, not a number. */
     CHECK(refused("+5", 0));
     CHECK(refused("nan", 0));
