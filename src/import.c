@@ -452,16 +452,17 @@ svy_import_run(const svy_import_opts *opts, const char *out,
         res->cols = s.batches[0].nnames + (opts->batch_col != NULL);
     }
     if (s.nfinds > 1) /* s.finds is NULL when there are none */
-        if (s.nfinds > 1)
         qsort(s.finds, s.nfinds, sizeof(*s.finds), cmp_finding);
     res->files = n;
-    if (rejects && ((rc = svy_output_open(&orej, rejects, err)) != SVY_OK ||
-                    (rc = write_rejects(&s, orej, err)) != SVY_OK ||
-                    (rc = svy_output_commit(orej, err)) != SVY_OK)) {
-        orej = NULL;
-        goto out;
+    if (rejects) {
+        if ((rc = svy_output_open(&orej, rejects, err)) != SVY_OK ||
+            (rc = write_rejects(&s, orej, err)) != SVY_OK)
+            goto out; /* out: removes the temporary file */
+        rc = svy_output_commit(orej, err);
+        orej = NULL; /* commit frees it whatever the outcome */
+        if (rc != SVY_OK)
+            goto out;
     }
-    orej = NULL;
     rc = svy_output_commit(s.out, err);
     s.out = NULL;
     if (rc == SVY_OK && opts->codebook)
