@@ -151,13 +151,20 @@ on_field(void *s, size_t len, void *data)
     /* Most fields are a few bytes: a plain loop beats a memchr call. */
     if (len < 32) {
         size_t i;
-        for (i = 0; i < len; i++)
+        int nul = 0;
+        for (i = 0; i < len; i++) {
             r->nl_in_rec +=
                 p[i] == '\n' ||
                 (p[i] == '\r' && (i + 1 == len || p[i + 1] != '\n'));
+            nul |= p[i] == '\0';
+        }
+        if (nul)
+            goto nul_byte;
     } else {
         int cr = 0;
         r->nl_in_rec += count_breaks(p, len, &cr);
+        if (memchr(p, '\0', len) != NULL)
+            goto nul_byte;
     }
     if (r->field == r->cap && grow_fields(r) < 0) {
         fail(r, SVY_ENOMEM, "out of memory");
@@ -174,6 +181,11 @@ on_field(void *s, size_t len, void *data)
     r->row.len += len;
     r->row.data[r->row.len++] = '\0';
     r->field++;
+    return;
+nul_byte:
+    /* Values are C strings: a NUL would cut one short without a word. */
+    fail(r, SVY_EPARSE, "NUL byte in field %zu (a UTF-16 file? save it as "
+         "UTF-8)", r->field + 1);
 }
 
 /* Check the header names and hand them to the sink. */
@@ -182,6 +194,9 @@ emit_header(struct reader *r)
 {
     size_t i, j;
 
+    /* A BOM after blank lines (or a second one) is not part of a name. */
+    while (r->field > 0 && strncmp(r->ptrs[0], "\xEF\xBB\xBF", 3) == 0)
+        r->ptrs[0] += 3;
     for (i = 0; i < r->field; i++) {
         const char *name = r->ptrs[i];
         if (*name == '\0') {
@@ -319,8 +334,8 @@ parse_bytes(struct feed *f, const char *s, size_t n)
         if (csv_error(&f->p) == CSV_ENOMEM || csv_error(&f->p) == CSV_ETOOBIG)
             fail(&f->r, SVY_ENOMEM, "out of memory");
         else
-            fail(&f->r, SVY_EPARSE, "malformed quoted field (a quote must "
-                 "be doubled inside quotes)");
+            fail(&f->r, SVY_EPARSE, "malformed quoting (a field holding a "
+                 "quote must be quoted, and the quote doubled)");
     }
     return f->r.rc;
 }

@@ -168,9 +168,9 @@ on_header(void *ctx, const char *const *names, size_t n,
             return nomem(err);
         b->nnames++; /* counted at once: freed even if we stop below */
         if (bcol && strcmp(names[i], bcol) == 0)
-            return svy_err_set(err, SVY_EINVAL, "--batch-col '%s': '%s' "
-                               "already has a column of that name", bcol,
-                               b->file);
+            return svy_err_set(err, SVY_EINVAL, "%s:1: column '%s' exists "
+                               "already; choose another --batch-col name",
+                               b->file, bcol);
     }
     if (s->opts->codebook &&
         (rc = column_findings(s, names, n, err)) != SVY_OK)
@@ -396,7 +396,8 @@ summarise(const struct state *s, const char *rejects)
     int k, first = 1;
 
     if (s->res->findings == 0) {
-        note(s, "codebook check: no findings");
+        if (s->opts->verbose)
+            note(s, "codebook check: no findings");
         return;
     }
     svy_buf_printf(&b, "codebook check: %zu finding%s (", s->res->findings,

@@ -13,6 +13,7 @@
 #include "svy/buf.h"
 #include "svy/io.h"
 #include "svy/mem.h"
+#include "svy/text.h"
 
 struct kv {
     char *key, *value;
@@ -125,6 +126,16 @@ svy_survey_parse_conf(svy_survey **out, const char *name, const char *text,
         void *arr;
 
         line++;
+        {
+            int cut;
+            size_t n = (size_t)(eol - p);
+            if (memchr(p, '\0', n) != NULL ||
+                svy_utf8_check(p, n, &cut) != n) {
+                rc = svy_err_set(err, SVY_EPARSE, "%s:%zu: not UTF-8 text "
+                                 "(save the file as UTF-8)", name, line);
+                goto out;
+            }
+        }
         for (k = p; k < eol && (*k == ' ' || *k == '\t'); k++)
             ;
         if (k == eol || *k == '#' || *k == '\r') {

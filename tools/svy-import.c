@@ -94,6 +94,9 @@ main(int argc, char **argv)
     if (rejects && (strcmp(rejects, out) == 0 || svy_same_file(rejects, out)))
         tool_die(EXIT_USAGE, "--rejects and the output are the same file "
                  "'%s'", rejects);
+    if (rejects && !(survey_dir && *survey_dir))
+        tool_die(EXIT_USAGE, "--rejects needs a codebook to check against "
+                 "(-s SURVEY)");
     if (survey_dir && *survey_dir &&
         svy_survey_open(&survey, survey_dir, &err) != SVY_OK)
         tool_die_err(&err);

@@ -7,9 +7,6 @@
  * valid UTF-8 (all text inside svykit is) without a line break or
  * surrounding blanks.
  *
- * Built with -DFUZZ_SKIP_KNOWN the target skips inputs that hit bugs
- * already reported (NUL bytes, invalid UTF-8); see README.md.
- *
  * Build with 'make fuzz'; see tests/fuzz/README.md.
  */
 #include <stdint.h>
@@ -45,11 +42,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t i;
     int incomplete;
 
-#ifdef FUZZ_SKIP_KNOWN
-    if (memchr(data, '\0', size) != NULL ||
-        svy_utf8_check((const char *)data, size, &incomplete) != size)
-        return 0;
-#endif
     rc = svy_survey_parse_conf(&s, "survey.conf", (const char *)data, size,
                                &err);
     if (rc != SVY_OK) {
