@@ -39,10 +39,10 @@ struct svy_var {
     char *label[SVY_NLANG];
     int pii;
     size_t line;
-    char *valid_spec;      /* as written, for messages */
+    char *valid_spec; /* as written, for messages */
     struct range *ranges;
     size_t nranges;
-    char **codes;          /* text codes from 'valid' */
+    char **codes; /* text codes from 'valid' */
     size_t ncodes;
     char **missing;
     double *missing_num;
@@ -56,9 +56,8 @@ struct svy_codebook {
     size_t nvars, cap;
 };
 
-static const char *const lang_codes[SVY_NLANG] = { "en", "ru", "ky" };
-static const char *const type_names[] = { "id", "cat", "num", "text",
-                                          "date" };
+static const char *const lang_codes[SVY_NLANG] = {"en", "ru", "ky"};
+static const char *const type_names[] = {"id", "cat", "num", "text", "date"};
 
 int
 svy_lang_parse(const char *s, svy_lang *out)
@@ -280,12 +279,11 @@ struct ctx {
 static const char *
 cell(const struct ctx *c, long col, size_t row)
 {
-    return col < 0 ? "" : svy_column_text(svy_table_col(c->t, (size_t)col),
-                                          row);
+    return col < 0 ? ""
+                   : svy_column_text(svy_table_col(c->t, (size_t)col), row);
 }
 
-static svy_status
-perr(const struct ctx *c, const char *fmt, ...)
+static svy_status perr(const struct ctx *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static svy_status
@@ -377,8 +375,7 @@ parse_valid(const struct ctx *c, svy_var *v, const char *spec)
         trim_copy(item, p, n);
         p += n + (comma != NULL);
         if (item[0] == '\0')
-            return perr(c, "empty item in valid '%s' of '%s'", spec,
-                        v->name);
+            return perr(c, "empty item in valid '%s' of '%s'", spec, v->name);
         if (parse_range(item, &lo, &hi) ||
             (svy_num_parse(item, strlen(item), 0, &lo) && (hi = lo, 1))) {
             struct range *nr;
@@ -418,11 +415,12 @@ parse_missing(const struct ctx *c, svy_var *v, const char *spec)
         trim_copy(item, p, n);
         p += n + (comma != NULL);
         if (item[0] == '\0')
-            return perr(c, "empty item in missing '%s' of '%s'", spec,
-                        v->name);
+            return perr(c, "empty item in missing '%s' of '%s'", spec, v->name);
         if (parse_range(item, &lo, &hi))
-            return perr(c, "missing of '%s' lists a range '%s'; list each "
-                        "code", v->name, item);
+            return perr(c,
+                        "missing of '%s' lists a range '%s'; list each "
+                        "code",
+                        v->name, item);
         if (v->type == SVY_V_NUM && isnan(as_num(item)))
             return perr(c, "'%s' in missing of '%s' is not a number", item,
                         v->name);
@@ -477,8 +475,8 @@ static svy_status
 read_vars(svy_codebook *cb, struct ctx *c)
 {
     const svy_table *t = c->t;
-    long cvar = svy_table_index(t, "variable"), ctype = svy_table_index(t,
-                                                                   "type");
+    long cvar = svy_table_index(t, "variable"),
+         ctype = svy_table_index(t, "type");
     long cvalid = svy_table_index(t, "valid");
     long cmiss = svy_table_index(t, "missing");
     long cpii = svy_table_index(t, "pii");
@@ -503,8 +501,8 @@ read_vars(svy_codebook *cb, struct ctx *c)
         if (*name == '\0')
             return perr(c, "empty variable name");
         if ((prev = svy_codebook_find(cb, name)) != NULL)
-            return perr(c, "duplicate variable '%s' (first on line %zu)",
-                        name, prev->line);
+            return perr(c, "duplicate variable '%s' (first on line %zu)", name,
+                        prev->line);
         if (svy_mem_grow(&p, &cb->cap, cb->nvars + 1, sizeof(*cb->vars)))
             return nomem(c->err);
         cb->vars = p;
@@ -515,13 +513,17 @@ read_vars(svy_codebook *cb, struct ctx *c)
         if ((v->name = svy_mem_strdup(name)) == NULL)
             return nomem(c->err);
         if (parse_type(type, &v->type) < 0)
-            return perr(c, "unknown type '%s' for '%s' (expected id, cat, "
-                        "num, text or date)", type, name);
+            return perr(c,
+                        "unknown type '%s' for '%s' (expected id, cat, "
+                        "num, text or date)",
+                        type, name);
         if (strcmp(pii, "yes") == 0)
             v->pii = 1;
         else if (*pii && strcmp(pii, "no") != 0)
-            return perr(c, "pii of '%s' must be 'yes', 'no' or empty, not "
-                        "'%s'", name, pii);
+            return perr(c,
+                        "pii of '%s' must be 'yes', 'no' or empty, not "
+                        "'%s'",
+                        name, pii);
         if ((rc = dup_labels(v->label, c, clab, r)) != SVY_OK)
             return rc;
         if ((v->valid_spec = svy_mem_strdup(cell(c, cvalid, r))) == NULL)
@@ -537,8 +539,8 @@ static svy_status
 read_values(svy_codebook *cb, struct ctx *c)
 {
     const svy_table *t = c->t;
-    long cvar = svy_table_index(t, "variable"), ccode = svy_table_index(t,
-                                                                   "code");
+    long cvar = svy_table_index(t, "variable"),
+         ccode = svy_table_index(t, "code");
     long clab[SVY_NLANG];
     size_t r;
     svy_status rc;
@@ -583,7 +585,7 @@ svy_codebook_from_tables(svy_codebook **out, const svy_table *codebook,
                          const char *values_name, svy_err *err)
 {
     svy_codebook *cb = calloc(1, sizeof(*cb));
-    struct ctx c = { codebook, cb_name, 0, err };
+    struct ctx c = {codebook, cb_name, 0, err};
     svy_status rc;
 
     *out = NULL;
@@ -609,7 +611,7 @@ svy_codebook_read(svy_codebook **out, const char *codebook_path,
                   const char *values_path, svy_err *err)
 {
     /* A ';' codebook must not have "8,9" taken for a decimal number. */
-    svy_csv_opts opts = { 0, SVY_ENC_AUTO, SVY_DEC_POINT };
+    svy_csv_opts opts = {0, SVY_ENC_AUTO, SVY_DEC_POINT};
     svy_table *cbt = NULL, *vt = NULL;
     svy_status rc;
 
@@ -619,8 +621,8 @@ svy_codebook_read(svy_codebook **out, const char *codebook_path,
     if (values_path != NULL &&
         (rc = svy_csv_read_file(&vt, values_path, &opts, NULL, err)))
         goto out;
-    rc = svy_codebook_from_tables(out, cbt, codebook_path, vt, values_path,
-                                  err);
+    rc =
+        svy_codebook_from_tables(out, cbt, codebook_path, vt, values_path, err);
 out:
     svy_table_free(cbt);
     svy_table_free(vt);
@@ -679,9 +681,8 @@ svy_codebook_apply(const svy_codebook *cb, svy_table *t, svy_err *err)
 }
 
 static const char *const finding_names[SVY_FIND_NKINDS] = {
-    "not a number",    "out of range",       "not a valid code",
-    "not a date",      "empty id",           "not in codebook",
-    "missing variable",
+    "not a number", "out of range",    "not a valid code", "not a date",
+    "empty id",     "not in codebook", "missing variable",
 };
 
 const char *
@@ -713,16 +714,14 @@ digits(const char *s, int n, int *out)
 int
 svy_date_valid(const char *s)
 {
-    static const int mdays[] = { 31, 28, 31, 30, 31, 30,
-                                 31, 31, 30, 31, 30, 31 };
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int y, m, d, hh, mm, ss;
     size_t n = strlen(s);
 
     if (n < 10 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) ||
         s[7] != '-' || !digits(s + 8, 2, &d))
         return 0;
-    if (m < 1 || m > 12 || d < 1 ||
-        d > mdays[m - 1] + (m == 2 && leap(y)))
+    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && leap(y)))
         return 0;
     if (n == 10)
         return 1;
@@ -759,19 +758,19 @@ static int
 report(svy_finding_fn fn, void *ctx, svy_finding_kind kind, size_t row,
        const char *var, const char *value, const char *problem)
 {
-    svy_finding f = { kind, row, var, value, problem };
+    svy_finding f = {kind, row, var, value, problem};
     return fn(&f, ctx);
 }
 
 int
-svy_var_check_value(const svy_var *v, const char *text,
-                    svy_finding_kind *kind, char *problem, size_t cap)
+svy_var_check_value(const svy_var *v, const char *text, svy_finding_kind *kind,
+                    char *problem, size_t cap)
 {
     double num;
     int cat = v->type == SVY_V_CAT;
     /* Categorical codes may be letters when 'valid' lists letters. */
-    int needs_num = v->type == SVY_V_NUM ||
-                    (cat && v->ncodes == 0 && v->nranges > 0);
+    int needs_num =
+        v->type == SVY_V_NUM || (cat && v->ncodes == 0 && v->nranges > 0);
 
     if (*text == '\0') {
         if (v->type != SVY_V_ID)

@@ -44,18 +44,18 @@ struct reader {
     svy_err *err;
     svy_status rc;
     int header_done;
-    svy_buf row;            /* fields of the current record, NUL-ended */
-    size_t *offs;           /* start of each field in 'row' */
+    svy_buf row;  /* fields of the current record, NUL-ended */
+    size_t *offs; /* start of each field in 'row' */
     const char **ptrs;
     size_t *lens;
-    size_t cap;             /* of offs, ptrs, lens */
+    size_t cap; /* of offs, ptrs, lens */
     size_t ncols;
-    size_t field;           /* fields seen in the current record */
-    size_t lines_done;      /* line breaks before the current record */
-    size_t nl_in_rec;       /* line breaks inside its quoted fields */
+    size_t field;      /* fields seen in the current record */
+    size_t lines_done; /* line breaks before the current record */
+    size_t nl_in_rec;  /* line breaks inside its quoted fields */
     size_t rec_line;
     int crlf;
-    int after_cr;           /* the last record ended in '\r' */
+    int after_cr; /* the last record ended in '\r' */
     svy_csv_info *info;
 };
 
@@ -74,8 +74,7 @@ fail(struct reader *r, svy_status code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    r->rc = svy_err_set(r->err, code, "%s:%zu: %s", r->name, r->rec_line,
-                        what);
+    r->rc = svy_err_set(r->err, code, "%s:%zu: %s", r->name, r->rec_line, what);
 }
 
 /* Count line feeds in n bytes. */
@@ -184,8 +183,10 @@ on_field(void *s, size_t len, void *data)
     return;
 nul_byte:
     /* Values are C strings: a NUL would cut one short without a word. */
-    fail(r, SVY_EPARSE, "NUL byte in field %zu (a UTF-16 file? save it as "
-         "UTF-8)", r->field + 1);
+    fail(r, SVY_EPARSE,
+         "NUL byte in field %zu (a UTF-16 file? save it as "
+         "UTF-8)",
+         r->field + 1);
 }
 
 /* Check the header names and hand them to the sink. */
@@ -205,8 +206,10 @@ emit_header(struct reader *r)
         }
         for (j = 0; j < i; j++)
             if (strcmp(r->ptrs[j], name) == 0) {
-                fail(r, SVY_EPARSE, "duplicate column name '%s' (columns "
-                     "%zu and %zu)", name, j + 1, i + 1);
+                fail(r, SVY_EPARSE,
+                     "duplicate column name '%s' (columns "
+                     "%zu and %zu)",
+                     name, j + 1, i + 1);
                 return;
             }
     }
@@ -250,8 +253,8 @@ on_record(int c, void *data)
 static char
 detect_delim(const char *s, size_t n)
 {
-    static const char cands[] = { ',', ';', '\t', '|' };
-    size_t counts[10][4] = { { 0 } };
+    static const char cands[] = {',', ';', '\t', '|'};
+    size_t counts[10][4] = {{0}};
     size_t nlines = 0, i, c;
     int inq = 0, best = -1, blank = 1;
 
@@ -321,8 +324,8 @@ struct feed {
     svy_encoding enc;
     svy_recoder *rec;
     svy_buf conv;
-    size_t lines_before;    /* physical lines in earlier chunks */
-    int cr;                 /* and they ended in '\r' */
+    size_t lines_before; /* physical lines in earlier chunks */
+    int cr;              /* and they ended in '\r' */
 };
 
 static svy_status
@@ -334,7 +337,8 @@ parse_bytes(struct feed *f, const char *s, size_t n)
         if (csv_error(&f->p) == CSV_ENOMEM || csv_error(&f->p) == CSV_ETOOBIG)
             fail(&f->r, SVY_ENOMEM, "out of memory");
         else
-            fail(&f->r, SVY_EPARSE, "malformed quoting (a field holding a "
+            fail(&f->r, SVY_EPARSE,
+                 "malformed quoting (a field holding a "
                  "quote must be quoted, and the quote doubled)");
     }
     return f->r.rc;
@@ -345,8 +349,7 @@ parse_bytes(struct feed *f, const char *s, size_t n)
  * bytes consumed (the rest is an incomplete UTF-8 sequence to carry over).
  */
 static svy_status
-feed_chunk(struct feed *f, const char *s, size_t n, int at_eof,
-           size_t *used)
+feed_chunk(struct feed *f, const char *s, size_t n, int at_eof, size_t *used)
 {
     size_t bad;
     int incomplete;
@@ -396,8 +399,8 @@ svy_status
 svy_csv_scan(svy_input *in, const svy_csv_opts *opts, svy_csv_info *info,
              const svy_csv_sink *sink, void *ctx, svy_err *err)
 {
-    static const svy_csv_opts defaults = { 0 };
-    svy_csv_info local = { 0 };
+    static const svy_csv_opts defaults = {0};
+    svy_csv_info local = {0};
     struct feed f;
     char *buf = NULL;
     size_t have = 0, got = 0;
@@ -443,8 +446,7 @@ svy_csv_scan(svy_input *in, const svy_csv_opts *opts, svy_csv_info *info,
                     f.enc = SVY_ENC_UTF8;
             }
             info->delim = opts->delim ? opts->delim
-                                      : detect_delim(buf + start,
-                                                     have - start);
+                                      : detect_delim(buf + start, have - start);
             csv_set_delim(&f.p, (unsigned char)info->delim);
         } else if (first) {
             continue;
@@ -517,7 +519,7 @@ table_row(void *ctx, const char *const *fields, const size_t *lens, size_t n,
     return svy_table_commit_row(b->t, line, err);
 }
 
-const svy_csv_sink svy_csv_table_sink = { table_header, table_row };
+const svy_csv_sink svy_csv_table_sink = {table_header, table_row};
 
 svy_status
 svy_csv_builder_init(struct svy_csv_builder *b, svy_err *err)
@@ -556,7 +558,7 @@ svy_csv_read(svy_table **out, svy_input *in, const svy_csv_opts *opts,
              svy_csv_info *info, svy_err *err)
 {
     struct svy_csv_builder b;
-    svy_csv_info local = { 0 };
+    svy_csv_info local = {0};
     svy_status rc;
 
     *out = NULL;
@@ -573,8 +575,8 @@ svy_csv_read(svy_table **out, svy_input *in, const svy_csv_opts *opts,
 }
 
 svy_status
-svy_csv_read_file(svy_table **out, const char *path,
-                  const svy_csv_opts *opts, svy_csv_info *info, svy_err *err)
+svy_csv_read_file(svy_table **out, const char *path, const svy_csv_opts *opts,
+                  svy_csv_info *info, svy_err *err)
 {
     svy_input *in = NULL;
     svy_status rc;
@@ -589,7 +591,10 @@ svy_csv_read_file(svy_table **out, const char *path,
 
 /* Bytes that force quoting: delimiter, quote, CR, LF. */
 static unsigned char special[256] = {
-    ['"'] = 1, [','] = 1, ['\r'] = 1, ['\n'] = 1,
+    ['"'] = 1,
+    [','] = 1,
+    ['\r'] = 1,
+    ['\n'] = 1,
 };
 
 static int
@@ -629,8 +634,8 @@ put_field(char *dst, const char *s, size_t n)
 }
 
 svy_status
-svy_csv_write_row(svy_output *o, const char *const *fields,
-                  const size_t *lens, size_t n, svy_err *err)
+svy_csv_write_row(svy_output *o, const char *const *fields, const size_t *lens,
+                  size_t n, svy_err *err)
 {
     size_t need = 1, i;
     char *start, *p;
@@ -685,8 +690,8 @@ svy_csv_write(const svy_table *t, svy_output *o, svy_err *err)
     rc = svy_csv_write_row(o, fields, NULL, ncols, err);
     for (r = 0; r < nrows && rc == SVY_OK; r++) {
         for (c = 0; c < ncols; c++) {
-            fields[c] = svy_column_format(cols[c], r,
-                                          nums + c * SVY_NUM_BUFSZ, &lens[c]);
+            fields[c] = svy_column_format(cols[c], r, nums + c * SVY_NUM_BUFSZ,
+                                          &lens[c]);
         }
         rc = svy_csv_write_row(o, fields, lens, ncols, err);
     }

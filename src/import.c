@@ -31,8 +31,8 @@
 
 struct batch {
     const char *file;
-    size_t first;       /* first row in the combined table */
-    char **names;       /* header, in file order */
+    size_t first; /* first row in the combined table */
+    char **names; /* header, in file order */
     size_t nnames;
 };
 
@@ -47,17 +47,17 @@ struct state {
     const svy_import_opts *opts;
     svy_import_result *res;
     svy_output *out;
-    svy_table *all;             /* buffered mode */
+    svy_table *all; /* buffered mode */
     struct batch *batches;
-    size_t nbatches;            /* batches begun */
+    size_t nbatches; /* batches begun */
     struct finding *finds;
     size_t nfinds, fcap;
     svy_buf text;
     /* The file being read. */
     int stream;
     struct svy_csv_builder builder;
-    const svy_var **vars;       /* streaming: codebook variable per field */
-    const char **fields;        /* streaming: output row with batch column */
+    const svy_var **vars; /* streaming: codebook variable per field */
+    const char **fields;  /* streaming: output row with batch column */
     size_t *lens;
 };
 
@@ -133,18 +133,18 @@ column_findings(struct state *s, const char *const *names, size_t n,
 
     for (i = 0; i < n; i++)
         if (svy_codebook_find(cb, names[i]) == NULL &&
-            (rc = add_finding(s, s->nbatches - 1, 1, i + 1, names[i], SVY_FIND_UNKNOWN_VAR, "",
-                              "not in the codebook", err)) != SVY_OK)
+            (rc = add_finding(s, s->nbatches - 1, 1, i + 1, names[i],
+                              SVY_FIND_UNKNOWN_VAR, "", "not in the codebook",
+                              err)) != SVY_OK)
             return rc;
     for (i = 0; i < svy_codebook_nvars(cb); i++) {
         const char *name = svy_var_name(svy_codebook_var(cb, i));
         for (j = 0; j < n && strcmp(names[j], name) != 0; j++)
             ;
         if (j == n &&
-            (rc = add_finding(s, s->nbatches - 1, 1, 0, name,
-                              SVY_FIND_MISSING_VAR, "",
-                              "codebook variable missing from the file",
-                              err)) != SVY_OK)
+            (rc = add_finding(
+                 s, s->nbatches - 1, 1, 0, name, SVY_FIND_MISSING_VAR, "",
+                 "codebook variable missing from the file", err)) != SVY_OK)
             return rc;
     }
     return SVY_OK;
@@ -168,16 +168,16 @@ on_header(void *ctx, const char *const *names, size_t n,
             return nomem(err);
         b->nnames++; /* counted at once: freed even if we stop below */
         if (bcol && strcmp(names[i], bcol) == 0)
-            return svy_err_set(err, SVY_EINVAL, "%s:1: column '%s' exists "
+            return svy_err_set(err, SVY_EINVAL,
+                               "%s:1: column '%s' exists "
                                "already; choose another --batch-col name",
                                b->file, bcol);
     }
-    if (s->opts->codebook &&
-        (rc = column_findings(s, names, n, err)) != SVY_OK)
+    if (s->opts->codebook && (rc = column_findings(s, names, n, err)) != SVY_OK)
         return rc;
-    s->stream = s->opts->files[1] == NULL &&
-                (dec == SVY_DEC_POINT ||
-                 (dec == SVY_DEC_AUTO && info->delim == ','));
+    s->stream =
+        s->opts->files[1] == NULL &&
+        (dec == SVY_DEC_POINT || (dec == SVY_DEC_AUTO && info->delim == ','));
     if (!s->stream)
         return svy_csv_table_sink.header(&s->builder, names, n, info, err);
     s->vars = calloc(n + 1, sizeof(*s->vars));
@@ -212,14 +212,13 @@ on_row(void *ctx, const char *const *fields, const size_t *lens, size_t n,
 
     s->res->rows++;
     if (!s->stream)
-        return svy_csv_table_sink.row(&s->builder, fields, lens, n, line,
-                                      err);
+        return svy_csv_table_sink.row(&s->builder, fields, lens, n, line, err);
     for (i = 0; i < n; i++)
         if (s->vars[i] != NULL &&
             svy_var_check_value(s->vars[i], fields[i], &kind, problem,
                                 sizeof(problem)) &&
-            (rc = add_finding(s, 0, line, i + 1, svy_var_name(s->vars[i]),
-                              kind, fields[i], problem, err)) != SVY_OK)
+            (rc = add_finding(s, 0, line, i + 1, svy_var_name(s->vars[i]), kind,
+                              fields[i], problem, err)) != SVY_OK)
             return rc;
     if (bcol == NULL)
         return svy_csv_write_row(s->out, fields, lens, n, err);
@@ -230,7 +229,7 @@ on_row(void *ctx, const char *const *fields, const size_t *lens, size_t n,
     return svy_csv_write_row(s->out, s->fields, s->lens, n + 1, err);
 }
 
-static const svy_csv_sink import_sink = { on_header, on_row };
+static const svy_csv_sink import_sink = {on_header, on_row};
 
 /* Buffered mode: append the batch just read to the combined table. */
 static svy_status
@@ -258,15 +257,16 @@ append_batch(struct state *s, svy_table *t, svy_err *err)
     for (i = 0; i < svy_table_ncols(s->all); i++) {
         const char *name = svy_column_name(svy_table_col(s->all, i));
         if (svy_table_find(t, name) == NULL)
-            note(s, "%s: no column '%s' (left empty in its %zu row%s)",
-                 b->file, name, svy_table_nrows(t),
-                 plural(svy_table_nrows(t)));
+            note(s, "%s: no column '%s' (left empty in its %zu row%s)", b->file,
+                 name, svy_table_nrows(t), plural(svy_table_nrows(t)));
     }
     for (i = 0; i < svy_table_ncols(t); i++) {
         const char *name = svy_column_name(svy_table_col(t, i));
         if (svy_table_find(s->all, name) == NULL)
-            note(s, "%s: new column '%s' (left empty in the %zu row%s "
-                 "before it)", b->file, name, before, plural(before));
+            note(s,
+                 "%s: new column '%s' (left empty in the %zu row%s "
+                 "before it)",
+                 b->file, name, before, plural(before));
     }
     rc = svy_table_append(s->all, t, err);
     svy_table_free(t);
@@ -288,7 +288,7 @@ delim_name(char d)
 static svy_status
 read_batch(struct state *s, const char *file, svy_err *err)
 {
-    svy_csv_info info = { 0 };
+    svy_csv_info info = {0};
     svy_input *in = NULL;
     svy_table *t;
     size_t rows_before = s->res->rows;
@@ -305,9 +305,9 @@ read_batch(struct state *s, const char *file, svy_err *err)
         note(s, "%s: %zu row%s, %zu column%s, %s, %s%s%s", file,
              s->res->rows - rows_before, plural(s->res->rows - rows_before),
              s->batches[s->nbatches - 1].nnames,
-             plural(s->batches[s->nbatches - 1].nnames),
-             delim_name(info.delim), enc_name(info.encoding),
-             info.bom ? " with BOM" : "", info.crlf ? ", CRLF" : "");
+             plural(s->batches[s->nbatches - 1].nnames), delim_name(info.delim),
+             enc_name(info.encoding), info.bom ? " with BOM" : "",
+             info.crlf ? ", CRLF" : "");
     if (s->stream)
         goto out;
     t = svy_csv_builder_finish(&s->builder, &s->opts->csv, &info);
@@ -338,8 +338,8 @@ on_finding(const svy_finding *f, void *ctx)
         if (strcmp(b->names[i], f->variable) == 0)
             col = i + 1;
     return add_finding(s, k - 1, svy_table_row_line(s->all, f->row), col,
-                       f->variable, f->kind, f->value, f->problem, NULL) !=
-           SVY_OK;
+                       f->variable, f->kind, f->value, f->problem,
+                       NULL) != SVY_OK;
 }
 
 static int
@@ -363,8 +363,8 @@ cmp_finding(const void *a, const void *b)
 static svy_status
 write_rejects(const struct state *s, svy_output *o, svy_err *err)
 {
-    static const char *const header[] = { "file",     "line",  "column",
-                                          "variable", "value", "problem" };
+    static const char *const header[] = {"file",     "line",  "column",
+                                         "variable", "value", "problem"};
     size_t i;
     svy_status rc;
 
@@ -422,7 +422,7 @@ svy_status
 svy_import_run(const svy_import_opts *opts, const char *out,
                const char *rejects, svy_import_result *res, svy_err *err)
 {
-    struct state s = { 0 };
+    struct state s = {0};
     svy_output *orej = NULL;
     svy_status rc = SVY_OK;
     size_t k, n = 0;
@@ -471,8 +471,7 @@ svy_import_run(const svy_import_opts *opts, const char *out,
     if (rc == SVY_OK && opts->verbose)
         note(&s, "%zu row%s, %zu column%s from %zu file%s written to %s",
              res->rows, plural(res->rows), res->cols, plural(res->cols), n,
-             plural(n),
-             strcmp(out, "-") ? out : "standard output");
+             plural(n), strcmp(out, "-") ? out : "standard output");
 out:
     svy_output_abort(orej);
     svy_output_abort(s.out);

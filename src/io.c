@@ -24,17 +24,17 @@
 #define OUTBUF_SIZE (1 << 20)
 
 struct svy_input {
-    gzFile gz;          /* NULL for memory input */
-    const char *mem;    /* borrowed */
+    gzFile gz;       /* NULL for memory input */
+    const char *mem; /* borrowed */
     size_t mem_len, mem_pos;
     char *name;
 };
 
 struct svy_output {
     int fd;
-    gzFile gz;          /* when the target ends in .gz */
-    char *path;         /* NULL for stdout */
-    char *tmp;          /* temporary file to rename */
+    gzFile gz;  /* when the target ends in .gz */
+    char *path; /* NULL for stdout */
+    char *tmp;  /* temporary file to rename */
     char *buf;
     size_t len, cap;
 };
@@ -117,8 +117,7 @@ gz_message(gzFile gz, int *zerr)
 }
 
 svy_status
-svy_input_read(svy_input *in, void *buf, size_t cap, size_t *got,
-               svy_err *err)
+svy_input_read(svy_input *in, void *buf, size_t cap, size_t *got, svy_err *err)
 {
     int n;
 
@@ -139,8 +138,7 @@ svy_input_read(svy_input *in, void *buf, size_t cap, size_t *got,
         const char *msg = gz_message(in->gz, &zerr);
         if (zerr == Z_ERRNO)
             msg = strerror(errno);
-        return svy_err_set(err, SVY_EIO, "cannot read '%s': %s", in->name,
-                           msg);
+        return svy_err_set(err, SVY_EIO, "cannot read '%s': %s", in->name, msg);
     }
     /* A truncated stream ends like a whole one (gzeof is set) but leaves
      * "unexpected end of file" behind: look at every end. */
@@ -148,8 +146,8 @@ svy_input_read(svy_input *in, void *buf, size_t cap, size_t *got,
         int zerr;
         const char *msg = gz_message(in->gz, &zerr);
         if (zerr != Z_OK)
-            return svy_err_set(err, SVY_EIO, "cannot read '%s': %s",
-                               in->name, msg);
+            return svy_err_set(err, SVY_EIO, "cannot read '%s': %s", in->name,
+                               msg);
     }
     *got = (size_t)n;
     return SVY_OK;
@@ -214,9 +212,9 @@ svy_output_open(svy_output **out, const char *path, svy_err *err)
             free(o->tmp);
             o->tmp = NULL;
             if ((o->fd = open(path, O_WRONLY)) < 0) {
-                svy_status rc = svy_err_set(err, SVY_EIO,
-                                            "cannot write '%s': %s", path,
-                                            strerror(errno));
+                svy_status rc =
+                    svy_err_set(err, SVY_EIO, "cannot write '%s': %s", path,
+                                strerror(errno));
                 svy_output_abort(o);
                 return rc;
             }
@@ -263,9 +261,8 @@ flush_out(svy_output *o, svy_err *err)
         if (left && gzwrite(o->gz, p, (unsigned)left) != (int)left) {
             int zerr;
             const char *msg = gz_message(o->gz, &zerr);
-            return svy_err_set(err, SVY_EIO, "cannot write '%s': %s",
-                               o->path, zerr == Z_ERRNO ? strerror(errno)
-                                                        : msg);
+            return svy_err_set(err, SVY_EIO, "cannot write '%s': %s", o->path,
+                               zerr == Z_ERRNO ? strerror(errno) : msg);
         }
         o->len = 0;
         return SVY_OK;
@@ -308,8 +305,7 @@ svy_output_reserve(svy_output *o, size_t n, char **p, svy_err *err)
 {
     svy_status rc;
 
-    if (o->len + n > o->cap && o->len > 0 &&
-        (rc = flush_out(o, err)) != SVY_OK)
+    if (o->len + n > o->cap && o->len > 0 && (rc = flush_out(o, err)) != SVY_OK)
         return rc;
     if (n > o->cap) {
         char *nb = svy_mem_realloc(o->buf, n, 1);
@@ -364,8 +360,8 @@ svy_output_commit(svy_output *o, svy_err *err)
                          strerror(errno));
     o->fd = -1;
     if (rc == SVY_OK && o->tmp != NULL && rename(o->tmp, o->path) < 0)
-        rc = svy_err_set(err, SVY_EIO, "cannot rename '%s' to '%s': %s",
-                         o->tmp, o->path, strerror(errno));
+        rc = svy_err_set(err, SVY_EIO, "cannot rename '%s' to '%s': %s", o->tmp,
+                         o->path, strerror(errno));
     if (rc != SVY_OK && o->tmp != NULL)
         unlink(o->tmp);
     output_free(o);

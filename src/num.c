@@ -212,8 +212,8 @@ svy_num_format(double v, char *buf)
     for (prec = 15; prec <= 17; prec++) {
         double back;
         int len = snprintf(buf, SVY_NUM_BUFSZ, "%.*g", prec, v);
-        if (prec == 17 || (svy_num_parse(buf, (size_t)len, 0, &back) &&
-                           back == v))
+        if (prec == 17 ||
+            (svy_num_parse(buf, (size_t)len, 0, &back) && back == v))
             return (size_t)len;
     }
     return strlen(buf);

@@ -129,10 +129,11 @@ svy_survey_parse_conf(svy_survey **out, const char *name, const char *text,
         {
             int cut;
             size_t n = (size_t)(eol - p);
-            if (memchr(p, '\0', n) != NULL ||
-                svy_utf8_check(p, n, &cut) != n) {
-                rc = svy_err_set(err, SVY_EPARSE, "%s:%zu: not UTF-8 text "
-                                 "(save the file as UTF-8)", name, line);
+            if (memchr(p, '\0', n) != NULL || svy_utf8_check(p, n, &cut) != n) {
+                rc = svy_err_set(err, SVY_EPARSE,
+                                 "%s:%zu: not UTF-8 text "
+                                 "(save the file as UTF-8)",
+                                 name, line);
                 goto out;
             }
         }
@@ -236,7 +237,7 @@ svy_survey_open(svy_survey **out, const char *dir, svy_err *err)
                            "cannot open survey folder '%s': not a directory",
                            dir);
     {
-        svy_survey tmp = { 0 };
+        svy_survey tmp = {0};
         tmp.dir = (char *)dir;
         conf_path = svy_survey_path(&tmp, "survey.conf");
         cb_path = svy_survey_path(&tmp, "codebook.csv");

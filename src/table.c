@@ -24,13 +24,13 @@
 struct svy_column {
     char *name;
     svy_type type;
-    size_t len, cap;     /* cells used and allocated */
-    double *num;         /* SVY_NUM */
-    uint32_t *off;       /* SVY_TEXT */
+    size_t len, cap; /* cells used and allocated */
+    double *num;     /* SVY_NUM */
+    uint32_t *off;   /* SVY_TEXT */
     char *arena;
     size_t alen, acap;
-    char **umiss;        /* user-missing codes as text */
-    double *umiss_num;   /* and as numbers (NaN when not numeric) */
+    char **umiss;      /* user-missing codes as text */
+    double *umiss_num; /* and as numbers (NaN when not numeric) */
     size_t n_umiss;
 };
 
@@ -273,10 +273,9 @@ svy_table_commit_row(svy_table *t, size_t line, svy_err *err)
 
     for (i = 0; i < t->ncols; i++)
         if (t->cols[i]->len != t->nrows + 1)
-            return svy_err_set(err, SVY_EINVAL,
-                               "column '%s' has %zu cells, row %zu needs %zu",
-                               t->cols[i]->name, t->cols[i]->len, t->nrows,
-                               t->nrows + 1);
+            return svy_err_set(
+                err, SVY_EINVAL, "column '%s' has %zu cells, row %zu needs %zu",
+                t->cols[i]->name, t->cols[i]->len, t->nrows, t->nrows + 1);
     if (t->nrows == t->lcap) {
         void *p = t->lines;
         if (svy_mem_grow(&p, &t->lcap, t->nrows + 1, sizeof(size_t)) < 0)
@@ -358,8 +357,8 @@ svy_column_is_empty(const svy_column *c, size_t row)
 }
 
 svy_status
-svy_column_set_user_missing(svy_column *c, const char *const *codes,
-                            size_t n, svy_err *err)
+svy_column_set_user_missing(svy_column *c, const char *const *codes, size_t n,
+                            svy_err *err)
 {
     char **u = NULL;
     double *un = NULL;
@@ -466,7 +465,7 @@ svy_column_to_num(svy_column *c, int flags, svy_err *err)
 svy_status
 svy_column_to_text(svy_column *c, svy_err *err)
 {
-    svy_column tmp = { 0 };
+    svy_column tmp = {0};
     char buf[SVY_NUM_BUFSZ];
     size_t i;
 
@@ -539,8 +538,7 @@ has_value(const svy_column *c)
 }
 
 svy_status
-svy_table_infer_types(svy_table *t, const char *const *keep_text,
-                      svy_err *err)
+svy_table_infer_types(svy_table *t, const char *const *keep_text, svy_err *err)
 {
     size_t i, k;
 

@@ -109,8 +109,10 @@ tool_int_arg(const char *s, const char *opt, long lo, long hi)
     errno = 0;
     v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < lo || v > hi)
-        tool_die(EXIT_USAGE, "%s: expected an integer from %ld to %ld, "
-                 "got '%s'", opt, lo, hi, s);
+        tool_die(EXIT_USAGE,
+                 "%s: expected an integer from %ld to %ld, "
+                 "got '%s'",
+                 opt, lo, hi, s);
     return v;
 }
 
@@ -150,8 +152,8 @@ int
 tool_finish(int rc)
 {
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "%s: write error on standard output: %s\n",
-                progname, strerror(errno));
+        fprintf(stderr, "%s: write error on standard output: %s\n", progname,
+                strerror(errno));
         return EXIT_IO;
     }
     return rc;

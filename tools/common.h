@@ -23,8 +23,8 @@ enum tool_exit {
 };
 
 /* The exit-status lines every --help ends with. */
-#define TOOL_EXIT_HELP                                                        \
-    "exit status: 0 ok, 1 checks failed (--strict), 2 usage, 3 bad input,\n" \
+#define TOOL_EXIT_HELP                                                         \
+    "exit status: 0 ok, 1 checks failed (--strict), 2 usage, 3 bad input,\n"   \
     "             4 i/o error, 5 numerical failure\n"
 
 /* The program name derived from argv[0] ("svy-import"). */

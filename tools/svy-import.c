@@ -12,11 +12,13 @@
 
 static const char usage[] =
     "usage: svy-import [-s survey] [-o out] [--rejects file] [-d delim]\n"
-    "                  [-e utf-8|cp1251|auto] [--decimal-comma|--decimal-point]\n"
+    "                  [-e utf-8|cp1251|auto] "
+    "[--decimal-comma|--decimal-point]\n"
     "                  [--batch-col name] [--strict] [-v] [file ...]\n";
 
 static const char help[] =
-    "Read CSV batches (plain, .gz or stdin; ',' ';' TAB '|'; UTF-8 or CP1251),\n"
+    "Read CSV batches (plain, .gz or stdin; ',' ';' TAB '|'; UTF-8 or "
+    "CP1251),\n"
     "append them matching columns by name, and write canonical CSV.\n"
     "\n"
     "  -s, --survey DIR      check values against DIR/codebook.csv\n"
@@ -33,34 +35,40 @@ static const char help[] =
     "      --version         show the version\n"
     "\n" TOOL_EXIT_HELP;
 
-enum { OPT_REJECTS = 256, OPT_DCOMMA, OPT_DPOINT, OPT_BATCH, OPT_STRICT,
-       OPT_VERSION };
+enum {
+    OPT_REJECTS = 256,
+    OPT_DCOMMA,
+    OPT_DPOINT,
+    OPT_BATCH,
+    OPT_STRICT,
+    OPT_VERSION
+};
 
 static const struct option longopts[] = {
-    { "delimiter", required_argument, NULL, 'd' },
-    { "encoding", required_argument, NULL, 'e' },
-    { "help", no_argument, NULL, 'h' },
-    { "output", required_argument, NULL, 'o' },
-    { "survey", required_argument, NULL, 's' },
-    { "verbose", no_argument, NULL, 'v' },
-    { "batch-col", required_argument, NULL, OPT_BATCH },
-    { "decimal-comma", no_argument, NULL, OPT_DCOMMA },
-    { "decimal-point", no_argument, NULL, OPT_DPOINT },
-    { "rejects", required_argument, NULL, OPT_REJECTS },
-    { "strict", no_argument, NULL, OPT_STRICT },
-    { "version", no_argument, NULL, OPT_VERSION },
-    { NULL, 0, NULL, 0 },
+    {"delimiter", required_argument, NULL, 'd'},
+    {"encoding", required_argument, NULL, 'e'},
+    {"help", no_argument, NULL, 'h'},
+    {"output", required_argument, NULL, 'o'},
+    {"survey", required_argument, NULL, 's'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"batch-col", required_argument, NULL, OPT_BATCH},
+    {"decimal-comma", no_argument, NULL, OPT_DCOMMA},
+    {"decimal-point", no_argument, NULL, OPT_DPOINT},
+    {"rejects", required_argument, NULL, OPT_REJECTS},
+    {"strict", no_argument, NULL, OPT_STRICT},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
 };
 
 int
 main(int argc, char **argv)
 {
-    svy_import_opts opts = { 0 };
-    svy_import_result res = { 0 };
+    svy_import_opts opts = {0};
+    svy_import_result res = {0};
     svy_survey *survey = NULL;
     const char *survey_dir = getenv("SVY_SURVEY");
     const char *out = "-", *rejects = NULL;
-    static const char *stdin_only[] = { "-", NULL };
+    static const char *stdin_only[] = {"-", NULL};
     svy_err err = SVY_ERR_INIT;
     int ch, i, strict = 0;
 
@@ -69,7 +77,9 @@ main(int argc, char **argv)
         switch (ch) {
         case 'd': opts.csv.delim = tool_delim_arg(optarg); break;
         case 'e': opts.csv.encoding = tool_encoding_arg(optarg); break;
-        case 'h': fputs(usage, stdout); fputs(help, stdout);
+        case 'h':
+            fputs(usage, stdout);
+            fputs(help, stdout);
             return tool_finish(EXIT_OK);
         case 'o': out = optarg; break;
         case 's': survey_dir = optarg; break;
@@ -83,8 +93,8 @@ main(int argc, char **argv)
         default: tool_usage(usage);
         }
     }
-    opts.files = argc > optind ? (const char *const *)argv + optind
-                               : stdin_only;
+    opts.files =
+        argc > optind ? (const char *const *)argv + optind : stdin_only;
     for (i = 0; opts.files[i]; i++)
         if (svy_same_file(opts.files[i], out) ||
             (rejects && svy_same_file(opts.files[i], rejects)))
@@ -92,11 +102,13 @@ main(int argc, char **argv)
                      opts.files[i]);
     /* Both would be renamed into place and the second would win. */
     if (rejects && (strcmp(rejects, out) == 0 || svy_same_file(rejects, out)))
-        tool_die(EXIT_USAGE, "--rejects and the output are the same file "
-                 "'%s'", rejects);
+        tool_die(EXIT_USAGE,
+                 "--rejects and the output are the same file "
+                 "'%s'",
+                 rejects);
     if (rejects && !(survey_dir && *survey_dir))
         tool_die(EXIT_USAGE, "--rejects needs a codebook to check against "
-                 "(-s SURVEY)");
+                             "(-s SURVEY)");
     if (survey_dir && *survey_dir &&
         svy_survey_open(&survey, survey_dir, &err) != SVY_OK)
         tool_die_err(&err);

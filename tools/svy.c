@@ -12,19 +12,20 @@
 
 #include "common.h"
 
-static const char usage[] = "usage: svy [--help] [--version] COMMAND [ARG ...]\n";
+static const char usage[] =
+    "usage: svy [--help] [--version] COMMAND [ARG ...]\n";
 
 static const struct {
     const char *name, *what;
 } commands[] = {
-    { "import", "read, append and check fieldwork batches into canonical CSV" },
-    { "info", "describe a dataset; frequencies; draft a codebook" },
-    { "clean", "apply cleaning rules with an audit log" },
-    { "qc", "fieldwork quality checks: duplicates, speeders, interviewers" },
-    { "weight", "weight to population margins (raking, calibration)" },
-    { "tab", "weighted tables with design-based standard errors" },
-    { "report", "write the Excel report from the table stream" },
-    { "pvt", "quick count of an election from a polling-station sample" },
+    {"import", "read, append and check fieldwork batches into canonical CSV"},
+    {"info", "describe a dataset; frequencies; draft a codebook"},
+    {"clean", "apply cleaning rules with an audit log"},
+    {"qc", "fieldwork quality checks: duplicates, speeders, interviewers"},
+    {"weight", "weight to population margins (raking, calibration)"},
+    {"tab", "weighted tables with design-based standard errors"},
+    {"report", "write the Excel report from the table stream"},
+    {"pvt", "quick count of an election from a polling-station sample"},
 };
 
 /* 1 when svy-NAME is executable beside 'self' or in a PATH folder. */
@@ -87,8 +88,8 @@ main(int argc, char **argv)
     slash = strrchr(argv[0], '/');
     if (slash != NULL &&
         (size_t)(slash - argv[0]) + strlen(prog) + 2 < sizeof(path)) {
-        snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - argv[0]),
-                 argv[0], prog);
+        snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - argv[0]), argv[0],
+                 prog);
         execv(path, argv + 1);
     }
     execvp(prog, argv + 1);

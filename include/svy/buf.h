@@ -23,7 +23,9 @@ typedef struct svy_buf {
     size_t cap;
 } svy_buf;
 
+/* clang-format off */
 #define SVY_BUF_INIT { NULL, 0, 0 }
+/* clang-format on */
 
 /* Make room for 'extra' more bytes (plus the terminator). */
 svy_status svy_buf_grow(svy_buf *b, size_t extra);

@@ -98,9 +98,8 @@ svy_status svy_csv_read(svy_table **out, svy_input *in,
 typedef struct svy_csv_sink {
     svy_status (*header)(void *ctx, const char *const *names, size_t n,
                          const svy_csv_info *info, svy_err *err);
-    svy_status (*row)(void *ctx, const char *const *fields,
-                      const size_t *lens, size_t n, size_t line,
-                      svy_err *err);
+    svy_status (*row)(void *ctx, const char *const *fields, const size_t *lens,
+                      size_t n, size_t line, svy_err *err);
 } svy_csv_sink;
 
 /*
@@ -110,8 +109,8 @@ typedef struct svy_csv_sink {
  * (may be NULL) is complete when the call returns.
  */
 svy_status svy_csv_scan(svy_input *in, const svy_csv_opts *opts,
-                        svy_csv_info *info, const svy_csv_sink *sink,
-                        void *ctx, svy_err *err);
+                        svy_csv_info *info, const svy_csv_sink *sink, void *ctx,
+                        svy_err *err);
 
 /* Open 'path' ("-" for stdin) and svy_csv_read it. */
 svy_status svy_csv_read_file(svy_table **out, const char *path,

@@ -21,14 +21,14 @@
 
 typedef enum svy_status {
     SVY_OK = 0,
-    SVY_ENOMEM,   /* allocation failed or a size limit was exceeded */
-    SVY_EIO,      /* read or write failed; message carries strerror text */
-    SVY_EPARSE,   /* malformed CSV, codebook, rules or survey file */
-    SVY_EDATA,    /* well-formed input whose content is unusable */
-    SVY_EINVAL,   /* bad argument or option value (a usage error) */
-    SVY_ECHECK,   /* checks found problems and the caller asked to fail */
-    SVY_ENOCONV,  /* iterative method did not converge */
-    SVY_ENUMERIC  /* numerical failure reported by GSL */
+    SVY_ENOMEM,  /* allocation failed or a size limit was exceeded */
+    SVY_EIO,     /* read or write failed; message carries strerror text */
+    SVY_EPARSE,  /* malformed CSV, codebook, rules or survey file */
+    SVY_EDATA,   /* well-formed input whose content is unusable */
+    SVY_EINVAL,  /* bad argument or option value (a usage error) */
+    SVY_ECHECK,  /* checks found problems and the caller asked to fail */
+    SVY_ENOCONV, /* iterative method did not converge */
+    SVY_ENUMERIC /* numerical failure reported by GSL */
 } svy_status;
 
 typedef struct svy_err {
@@ -36,7 +36,9 @@ typedef struct svy_err {
     char msg[512]; /* "where: what", lowercase, no trailing period */
 } svy_err;
 
+/* clang-format off */
 #define SVY_ERR_INIT { SVY_OK, { 0 } }
+/* clang-format on */
 
 /*
  * Record 'code' and the formatted message in 'err' (which may be NULL) and

@@ -34,8 +34,8 @@ typedef struct svy_import_opts {
 
 typedef struct svy_import_result {
     size_t files, rows, cols;
-    size_t findings;                   /* total */
-    size_t by_kind[SVY_FIND_NKINDS];   /* per svy_finding_kind */
+    size_t findings;                 /* total */
+    size_t by_kind[SVY_FIND_NKINDS]; /* per svy_finding_kind */
 } svy_import_result;
 
 /*

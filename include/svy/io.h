@@ -68,8 +68,7 @@ svy_status svy_output_write(svy_output *o, const void *data, size_t n,
  * write up to 'n' bytes there, then call svy_output_advance with the
  * number written.  Nothing else may be called on 'o' in between.
  */
-svy_status svy_output_reserve(svy_output *o, size_t n, char **p,
-                              svy_err *err);
+svy_status svy_output_reserve(svy_output *o, size_t n, char **p, svy_err *err);
 void svy_output_advance(svy_output *o, size_t used);
 
 /* Write a C string. */

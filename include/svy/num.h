@@ -20,10 +20,10 @@
 
 /* Flags for svy_num_parse. */
 enum svy_num_flags {
-    SVY_NUM_COMMA = 1 << 0,     /* accept ',' as the decimal separator */
-    SVY_NUM_CODE = 1 << 1,      /* refuse "007"-style leading zeros and
-                                 * integers of more than 15 digits, which
-                                 * are identifiers or codes, not numbers */
+    SVY_NUM_COMMA = 1 << 0, /* accept ',' as the decimal separator */
+    SVY_NUM_CODE = 1 << 1,  /* refuse "007"-style leading zeros and
+                             * integers of more than 15 digits, which
+                             * are identifiers or codes, not numbers */
 };
 
 /*

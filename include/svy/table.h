@@ -36,10 +36,7 @@
 typedef struct svy_table svy_table;
 typedef struct svy_column svy_column;
 
-typedef enum svy_type {
-    SVY_TEXT = 0,
-    SVY_NUM = 1
-} svy_type;
+typedef enum svy_type { SVY_TEXT = 0, SVY_NUM = 1 } svy_type;
 
 typedef enum svy_missing {
     SVY_MISS_NONE = 0, /* a valid value */
@@ -86,8 +83,7 @@ size_t svy_table_row_line(const svy_table *t, size_t row);
  * is numeric and the other text, the numeric side becomes text first.
  * Source lines are carried over.  'src' is not modified.
  */
-svy_status svy_table_append(svy_table *dst, const svy_table *src,
-                            svy_err *err);
+svy_status svy_table_append(svy_table *dst, const svy_table *src, svy_err *err);
 
 /*
  * Turn every text column whose non-empty values all parse as numbers
@@ -164,9 +160,8 @@ int svy_column_is_empty(const svy_column *c, size_t row);
  * "DK"); numeric columns compare them as numbers.  Replaces any earlier
  * list.  The strings are copied.
  */
-svy_status svy_column_set_user_missing(svy_column *c,
-                                       const char *const *codes, size_t n,
-                                       svy_err *err);
+svy_status svy_column_set_user_missing(svy_column *c, const char *const *codes,
+                                       size_t n, svy_err *err);
 
 /* Which kind of missing cell 'row' is, if any. */
 svy_missing svy_column_missing(const svy_column *c, size_t row);

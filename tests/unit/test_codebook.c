@@ -653,8 +653,8 @@ test_codebook_review_fixes(void)
     svy_err err = SVY_ERR_INIT;
     svy_table *t;
 
-    CHECK_INT(load("variable,type,valid\nq,cat,1 - 5\nx,num,1 - 5\n", NULL,
-                   &cb, &err),
+    CHECK_INT(load("variable,type,valid\nq,cat,1 - 5\nx,num,1 - 5\n", NULL, &cb,
+                   &err),
               SVY_OK);
     CHECK(ok_value(cb, "q", "3"));
     CHECK_INT(bad_kind(cb, "q", "2.5"), SVY_FIND_BAD_CODE);
