@@ -467,11 +467,16 @@ test_csv_bad_quotes(void)
     CHECK_STR(err.msg, "t.csv:3: unterminated quoted field at end of file");
     CHECK(t == NULL);
     CHECK_INT(READ("a,b\n1,x\"y\n", NULL, NULL, &t, &err), SVY_EPARSE);
-    CHECK_STR(err.msg, "t.csv:2: malformed quoted field (a quote must be "
-                       "doubled inside quotes)");
+    CHECK_STR(err.msg, "t.csv:2: malformed quoting (a field holding a "
+                       "quote must be quoted, and the quote doubled)");
     CHECK_INT(READ("a,b\n1,2\n\"ab\"c,3\n", NULL, NULL, &t, &err), SVY_EPARSE);
-    CHECK_STR(err.msg, "t.csv:3: malformed quoted field (a quote must be "
-                       "doubled inside quotes)");
+    CHECK_STR(err.msg, "t.csv:3: malformed quoting (a field holding a "
+                       "quote must be quoted, and the quote doubled)");
+    /* A NUL would cut a value short: refused, naming line and field. */
+    CHECK_INT(read_buf("a,b\n1,2\n3,x\0y\n", 12, NULL, NULL, &t, &err),
+              SVY_EPARSE);
+    CHECK_STR(err.msg, "t.csv:3: NUL byte in field 2 (a UTF-16 file? save "
+                       "it as UTF-8)");
 }
 
 static void
