@@ -1,6 +1,8 @@
 /*
- * buf.c - growable byte buffer.  Capacity doubles; the terminator is kept
- * after every append so 'data' is always a valid C string.
+ * buf.c - growable byte buffer (git's strbuf).  Capacity doubles through
+ * svy_mem_grow, so a size past SVY_MEM_MAX fails as SVY_ENOMEM instead of
+ * wrapping.  Every append writes the terminator, so 'data' is a C string
+ * whenever it is non-NULL.  No message is set: callers know the context.
  */
 #include "svy/buf.h"
 
@@ -11,6 +13,8 @@
 
 #include "svy/mem.h"
 
+/* The length is below SVY_MEM_MAX already, so testing 'extra' first keeps
+ * the sum below from wrapping. */
 svy_status
 svy_buf_grow(svy_buf *b, size_t extra)
 {
@@ -27,8 +31,11 @@ svy_buf_grow(svy_buf *b, size_t extra)
 svy_status
 svy_buf_append(svy_buf *b, const char *s, size_t n)
 {
+    /* A buffer at SVY_BUF_INIT has cap 0, so its first append always
+     * allocates: 'data' is never NULL below. */
     if (b->len + n + 1 > b->cap && svy_buf_grow(b, n) != SVY_OK)
         return SVY_ENOMEM;
+    /* Callers may append zero bytes from a NULL 's'; memcpy may not. */
     if (n)
         memcpy(b->data + b->len, s, n);
     b->len += n;
@@ -48,6 +55,8 @@ svy_buf_putc(svy_buf *b, char c)
     return svy_buf_append(b, &c, 1);
 }
 
+/* Measure, grow once, format in place.  The va_list is started again for
+ * the second pass because the first one used it up. */
 svy_status
 svy_buf_printf(svy_buf *b, const char *fmt, ...)
 {
@@ -82,6 +91,8 @@ svy_buf_release(svy_buf *b)
     b->len = b->cap = 0;
 }
 
+/* An empty buffer may own no memory: return a fresh "" so that the caller
+ * can always free() the result. */
 char *
 svy_buf_detach(svy_buf *b, size_t *len)
 {

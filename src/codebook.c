@@ -8,6 +8,15 @@
  * user-missing code.  Value labels are looked up linearly: a variable has
  * a handful of codes, and lookups happen per table cell only in svy-info's
  * frequency output, never per data row in a hot loop.
+ *
+ * Both files are read by the CSV reader as text columns, so they may use
+ * any delimiter and encoding it detects.  Parsing stops at the first
+ * problem with file:line: a codebook is small and edited by hand, and a
+ * wrong rule must not slip through.  Codes compare as numbers when both
+ * sides are numbers ("1" is "1.0"), else as text.
+ *
+ * Checking changes nothing: each finding goes to a callback, which decides
+ * what to keep and whether to go on.
  */
 #include "svy/codebook.h"
 
@@ -39,15 +48,15 @@ struct svy_var {
     char *label[SVY_NLANG];
     int pii;
     size_t line;
-    char *valid_spec; /* as written, for messages */
+    char *valid_spec; /* as written, for messages ("" when none) */
     struct range *ranges;
     size_t nranges;
     char **codes; /* text codes from 'valid' */
     size_t ncodes;
-    char **missing;
-    double *missing_num;
+    char **missing;      /* user-missing codes as written */
+    double *missing_num; /* the same as numbers, NaN for text codes */
     size_t nmissing;
-    struct value *values;
+    struct value *values; /* value labels, in values.csv order */
     size_t nvalues, vcap;
 };
 
@@ -56,6 +65,8 @@ struct svy_codebook {
     size_t nvars, cap;
 };
 
+/* Checklist: indexed by svy_lang and svy_vtype; keep them in the order of
+ * the enums in codebook.h. */
 static const char *const lang_codes[SVY_NLANG] = {"en", "ru", "ky"};
 static const char *const type_names[] = {"id", "cat", "num", "text", "date"};
 
@@ -94,6 +105,8 @@ free_strv(char **v, size_t n)
     free(v);
 }
 
+/* NULL is a no-op, and every field may still be NULL, so a variable that
+ * failed half-way through parsing frees like a complete one. */
 static void
 var_free(svy_var *v)
 {
@@ -179,6 +192,10 @@ svy_var_line(const svy_var *v)
     return v->line;
 }
 
+/*
+ * The label in 'lang', else the English one, else NULL; an empty label
+ * counts as none.  '*fell_back' says whether 'lang' itself had none.
+ */
 static const char *
 pick_label(char *const *labels, svy_lang lang, int *fell_back)
 {
@@ -228,6 +245,7 @@ code_eq(const char *a, double anum, const char *b, double bnum)
     return strcmp(a, b) == 0;
 }
 
+/* The code as a number (data grammar), NaN when it is not one. */
 static double
 as_num(const char *s)
 {
@@ -235,6 +253,7 @@ as_num(const char *s)
     return svy_num_parse(s, strlen(s), 0, &v) ? v : NAN;
 }
 
+/* Linear, as the top of the file explains; NULL when not labelled. */
 static const struct value *
 find_value(const svy_var *v, const char *code)
 {
@@ -269,6 +288,7 @@ svy_var_is_missing_code(const svy_var *v, const char *code)
 
 /* Parsing. */
 
+/* Where parsing is, for messages: the table, its file and the row's line. */
 struct ctx {
     const svy_table *t;
     const char *file;
@@ -276,6 +296,8 @@ struct ctx {
     svy_err *err;
 };
 
+/* The text of a cell, "" when the optional column is absent (col < 0).
+ * The tables come from the CSV reader, so every column is text. */
 static const char *
 cell(const struct ctx *c, long col, size_t row)
 {
@@ -286,6 +308,7 @@ cell(const struct ctx *c, long col, size_t row)
 static svy_status perr(const struct ctx *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* "FILE:LINE: what" for the row at hand; always SVY_EPARSE. */
 static svy_status
 perr(const struct ctx *c, const char *fmt, ...)
 {
@@ -333,6 +356,7 @@ parse_range(const char *item, double *lo, double *hi)
     const char *sep = strstr(item, "..");
     size_t i, n = strlen(item);
 
+    /* With "..", both sides may carry a sign freely: "-5..-1". */
     if (sep != NULL)
         return svy_num_parse(item, (size_t)(sep - item), 0, lo) &&
                svy_num_parse(sep + 2, strlen(sep + 2), 0, hi);
@@ -345,6 +369,8 @@ parse_range(const char *item, double *lo, double *hi)
     return 0;
 }
 
+/* Append a copy of 's'; the lists are short, so they grow one slot at a
+ * time.  On failure the vector is still whole and freeable. */
 static svy_status
 push_str(char ***v, size_t *n, const char *s, svy_err *err)
 {
@@ -359,6 +385,12 @@ push_str(char ***v, size_t *n, const char *s, svy_err *err)
     return SVY_OK;
 }
 
+/*
+ * Parse 'valid' into intervals and text codes.  Each comma-separated item
+ * is a range, a number (an interval of one) or, except for num variables,
+ * a text code such as a letter.  Items are limited to 255 bytes, far more
+ * than a code needs.
+ */
 static svy_status
 parse_valid(const struct ctx *c, svy_var *v, const char *spec)
 {
@@ -398,6 +430,12 @@ parse_valid(const struct ctx *c, svy_var *v, const char *spec)
     return SVY_OK;
 }
 
+/*
+ * Parse 'missing': codes one by one, each kept as text and as a number so
+ * that it matches in numeric and text columns alike.  Ranges are refused:
+ * a column carries its user-missing codes as a list
+ * (svy_column_set_user_missing).
+ */
 static svy_status
 parse_missing(const struct ctx *c, svy_var *v, const char *spec)
 {
@@ -435,6 +473,7 @@ parse_missing(const struct ctx *c, svy_var *v, const char *spec)
     return SVY_OK;
 }
 
+/* The index in type_names is the svy_vtype. */
 static int
 parse_type(const char *s, svy_vtype *t)
 {
@@ -448,6 +487,8 @@ parse_type(const char *s, svy_vtype *t)
     return -1;
 }
 
+/* Copy the row's label in each language; an empty one stays NULL, so that
+ * pick_label falls back. */
 static svy_status
 dup_labels(char **dst, const struct ctx *c, const long *cols, size_t row)
 {
@@ -461,6 +502,8 @@ dup_labels(char **dst, const struct ctx *c, const long *cols, size_t row)
     return SVY_OK;
 }
 
+/* Column of each language's label, -1 when absent; "label" is English
+ * and "label@en" its other spelling. */
 static void
 label_columns(const svy_table *t, long *cols)
 {
@@ -471,6 +514,11 @@ label_columns(const svy_table *t, long *cols)
     cols[SVY_LANG_KY] = svy_table_index(t, "label@ky");
 }
 
+/*
+ * One variable per row of codebook.csv.  Errors about the header name line
+ * 1; later ones the row's own line, as the reader counted it (blank lines
+ * and multi-line quoted labels included).
+ */
 static svy_status
 read_vars(svy_codebook *cb, struct ctx *c)
 {
@@ -503,6 +551,8 @@ read_vars(svy_codebook *cb, struct ctx *c)
         if ((prev = svy_codebook_find(cb, name)) != NULL)
             return perr(c, "duplicate variable '%s' (first on line %zu)", name,
                         prev->line);
+        /* The variable joins the codebook before its fields are parsed, so
+         * whatever fails half-way is freed with the codebook. */
         if (svy_mem_grow(&p, &cb->cap, cb->nvars + 1, sizeof(*cb->vars)))
             return nomem(c->err);
         cb->vars = p;
@@ -535,6 +585,11 @@ read_vars(svy_codebook *cb, struct ctx *c)
     return SVY_OK;
 }
 
+/*
+ * One value label per row of values.csv, for a variable already read.
+ * A duplicate is found by the same comparison as a lookup, so "1" and
+ * "1.0" are the same code.
+ */
 static svy_status
 read_values(svy_codebook *cb, struct ctx *c)
 {
@@ -553,6 +608,7 @@ read_values(svy_codebook *cb, struct ctx *c)
         return perr(c, "missing column 'code'");
     for (r = 0; r < svy_table_nrows(t); r++) {
         const char *name = cell(c, cvar, r), *code = cell(c, ccode, r);
+        /* The cast drops const: 'cb' is the codebook being built here. */
         svy_var *v = (svy_var *)svy_codebook_find(cb, name);
         struct value *val;
         void *p;
@@ -631,6 +687,8 @@ out:
 
 /* Applying and checking. */
 
+/* 1 when a code of text column 'c' has a leading zero ("01", "-01"): as
+ * a number it would be written back as "1". */
 static int
 has_leading_zero_code(const svy_column *c)
 {
@@ -657,6 +715,11 @@ svy_codebook_apply(const svy_codebook *cb, svy_table *t, svy_err *err)
         const svy_var *v = svy_codebook_find(cb, svy_column_name(c));
         int conv = 0;
 
+        /*
+         * A column that does not convert stays text, and svy_codebook_check
+         * reports each value that is not a number.  Ids, text and dates stay
+         * text even when every value looks like a number.
+         */
         if (v == NULL) {
             /* As svy_table_infer_types: numbers only, and at least one. */
             if (svy_column_is_numeric(c, SVY_NUM_CODE))
@@ -680,6 +743,7 @@ svy_codebook_apply(const svy_codebook *cb, svy_table *t, svy_err *err)
     return SVY_OK;
 }
 
+/* Checklist: indexed by svy_finding_kind; keep in step with the enum. */
 static const char *const finding_names[SVY_FIND_NKINDS] = {
     "not a number", "out of range",    "not a valid code", "not a date",
     "empty id",     "not in codebook", "missing variable",
@@ -691,12 +755,14 @@ svy_finding_name(svy_finding_kind kind)
     return kind < SVY_FIND_NKINDS ? finding_names[kind] : "?";
 }
 
+/* Gregorian leap years. */
 static int
 leap(int y)
 {
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
+/* Exactly 'n' decimal digits as a number; 0 when one is not a digit. */
 static int
 digits(const char *s, int n, int *out)
 {
@@ -718,6 +784,8 @@ svy_date_valid(const char *s)
     int y, m, d, hh, mm, ss;
     size_t n = strlen(s);
 
+    /* Exact lengths: 10 (the date), 16 (with HH:MM), 19 (with :SS).  A
+     * second of 60 admits a leap second. */
     if (n < 10 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) ||
         s[7] != '-' || !digits(s + 8, 2, &d))
         return 0;
@@ -733,6 +801,11 @@ svy_date_valid(const char *s)
     return n == 19 && s[16] == ':' && digits(s + 17, 2, &ss) && ss <= 60;
 }
 
+/*
+ * Without a valid list every value is valid, except in a cat variable with
+ * value labels, whose codes are the labelled ones.  Text codes match
+ * exactly; user-missing codes are always valid.
+ */
 static int
 in_valid(const svy_var *v, const char *text, double num)
 {
@@ -754,6 +827,7 @@ in_valid(const svy_var *v, const char *text, double num)
     return svy_var_is_missing_code(v, text);
 }
 
+/* Hand one finding to the callback; non-zero stops the check. */
 static int
 report(svy_finding_fn fn, void *ctx, svy_finding_kind kind, size_t row,
        const char *var, const char *value, const char *problem)
@@ -772,6 +846,7 @@ svy_var_check_value(const svy_var *v, const char *text, svy_finding_kind *kind,
     int needs_num =
         v->type == SVY_V_NUM || (cat && v->ncodes == 0 && v->nranges > 0);
 
+    /* An empty value is system missing: fine, except for an id. */
     if (*text == '\0') {
         if (v->type != SVY_V_ID)
             return 0;
@@ -790,6 +865,8 @@ svy_var_check_value(const svy_var *v, const char *text, svy_finding_kind *kind,
         }
         if (in_valid(v, text, num))
             return 0;
+        /* The problem quotes the valid list as written, the rule the person
+         * reading the rejects file will recognise. */
         *kind = cat ? SVY_FIND_BAD_CODE : SVY_FIND_OUT_OF_RANGE;
         if (v->valid_spec[0])
             snprintf(problem, cap, "%s (valid: %s)",
@@ -809,6 +886,8 @@ svy_var_check_value(const svy_var *v, const char *text, svy_finding_kind *kind,
     return 0;
 }
 
+/* Cells as text whatever the column's type (numbers in their shortest
+ * form), so one rule serves both; 1 when the callback said stop. */
 static int
 check_column(const svy_var *v, const svy_column *c, svy_finding_fn fn,
              void *ctx)
@@ -826,6 +905,10 @@ check_column(const svy_var *v, const svy_column *c, svy_finding_fn fn,
     return 0;
 }
 
+/*
+ * Checking cannot fail, so 'err' is unused, and a callback that stops the
+ * check is not an error either.  Column-level findings carry row SIZE_MAX.
+ */
 svy_status
 svy_codebook_check(const svy_codebook *cb, const svy_table *t,
                    svy_finding_fn fn, void *ctx, svy_err *err)

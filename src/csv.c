@@ -17,6 +17,11 @@
  * bytes already in cache; both cost far less than libcsv's per-byte state
  * machine.  When a UTF-8 sequence is cut by the chunk boundary its bytes
  * are carried into the next chunk.
+ *
+ * Without CSV_REPALL_NL libcsv would report only the first of a run of
+ * line ends, and blank lines and CRLF pairs would vanish from the count.
+ * The library also trims blanks around unquoted fields, which is why the
+ * writer quotes a field that starts or ends with one.
  */
 #include "svy/csv.h"
 
@@ -37,6 +42,13 @@
 #define CHUNK (1 << 20)
 #define DETECT_WINDOW 65536
 
+/*
+ * Parse state shared by the libcsv callbacks.  Fields of the current
+ * record are copied into 'row' and found by offset, not pointer, because
+ * the buffer may move as the record grows; 'ptrs' is filled once the
+ * record is complete.  A callback cannot stop libcsv, so after the first
+ * error ('rc') every callback returns at once.
+ */
 struct reader {
     const svy_csv_sink *sink;
     void *ctx;
@@ -134,6 +146,11 @@ grow_fields(struct reader *r)
     return 0;
 }
 
+/*
+ * The field callback: count the line breaks inside the field (only a
+ * quoted field can hold one), refuse NUL bytes, and append the field and
+ * its terminator to the record.  The first field fixes the record's line.
+ */
 static void
 on_field(void *s, size_t len, void *data)
 {
@@ -146,6 +163,7 @@ on_field(void *s, size_t len, void *data)
         r->rec_line = r->lines_done + r->nl_in_rec + 1;
         svy_buf_reset(&r->row);
     }
+    /* A field between a '\r' and a '\n' means they were not one CRLF. */
     r->after_cr = 0;
     /* Most fields are a few bytes: a plain loop beats a memchr call. */
     if (len < 32) {
@@ -160,6 +178,7 @@ on_field(void *s, size_t len, void *data)
         if (nul)
             goto nul_byte;
     } else {
+        /* The field is whole, so no CR before it can pair with its LF. */
         int cr = 0;
         r->nl_in_rec += count_breaks(p, len, &cr);
         if (memchr(p, '\0', len) != NULL)
@@ -219,6 +238,12 @@ emit_header(struct reader *r)
         r->rc = r->sink->header(r->ctx, r->ptrs, r->ncols, r->info, r->err);
 }
 
+/*
+ * The record callback, called with the byte that ended the record: '\n'
+ * or '\r' (each one, so a blank line is a record without fields), or -1
+ * from csv_fini.  The first record with fields is the header; each later
+ * one must have as many fields and goes to the sink.
+ */
 static void
 on_record(int c, void *data)
 {
@@ -245,11 +270,18 @@ on_record(int c, void *data)
     else
         r->lines_done += c == '\n' || c == '\r';
     r->after_cr = c == '\r';
+    /* Breaks inside the record's quoted fields join the count now. */
     r->lines_done += r->nl_in_rec;
     r->nl_in_rec = 0;
     r->field = 0;
 }
 
+/*
+ * The delimiter rule of csv.h, on the first ten non-blank lines of the
+ * first chunk.  Quotes are tracked by toggling, which doubled quotes leave
+ * right, so delimiters inside quoted fields do not vote.  Only lines ended
+ * by LF count; ties go to the earlier of ',' ';' TAB '|'.
+ */
 static char
 detect_delim(const char *s, size_t n)
 {
@@ -294,7 +326,12 @@ detect_delim(const char *s, size_t n)
     return best >= 0 ? cands[best] : ',';
 }
 
-/* Decide UTF-8 or CP1251 from the first non-ASCII byte of the chunk. */
+/*
+ * Decide UTF-8 or CP1251 from the first non-ASCII byte of the chunk on
+ * (DETECT_WINDOW bytes at most) and return 1, or return 0 while there is
+ * no evidence.  Deciding late is safe: the chunks before were ASCII, which
+ * reads the same in both.
+ */
 static int
 undecided_pick(const char *s, size_t n, int at_eof, svy_encoding *enc)
 {
@@ -311,6 +348,8 @@ undecided_pick(const char *s, size_t n, int at_eof, svy_encoding *enc)
      * letter looks like a UTF-8 lead byte).  The caller carries it over. */
     if (k == 0 && incomplete && !at_eof)
         return 0;
+    /* A sequence cut by the window or by a chunk end is no evidence
+     * against UTF-8; one cut by the end of the file is. */
     if (k == win || (incomplete && (win < n - i || !at_eof)))
         *enc = SVY_ENC_UTF8;
     else
@@ -318,6 +357,11 @@ undecided_pick(const char *s, size_t n, int at_eof, svy_encoding *enc)
     return 1;
 }
 
+/*
+ * Chunk-level state.  Encoding errors are found before libcsv sees the
+ * bytes, so the reader's record-based line count cannot place them:
+ * 'lines_before' counts raw line breaks for their messages.
+ */
 struct feed {
     struct csv_parser p;
     struct reader r;
@@ -328,6 +372,12 @@ struct feed {
     int cr;              /* and they ended in '\r' */
 };
 
+/*
+ * Feed libcsv; it stops short only on an error, and an error a callback
+ * recorded first takes precedence.  The line named is where the field
+ * being parsed began: the record's line plus the breaks in its completed
+ * fields.  CSV_ETOOBIG is a field that would need more than SIZE_MAX.
+ */
 static svy_status
 parse_bytes(struct feed *f, const char *s, size_t n)
 {
@@ -362,6 +412,8 @@ feed_chunk(struct feed *f, const char *s, size_t n, int at_eof, size_t *used)
         if (f->rec == NULL &&
             (rc = svy_recoder_new(&f->rec, "CP1251", f->r.err)) != SVY_OK)
             return f->r.rc = rc;
+        /* One byte a character: a chunk converts alone, nothing to carry.
+         * The bad byte's line is counted on the raw bytes. */
         svy_buf_reset(&f->conv);
         if ((rc = svy_recoder_run(f->rec, s, n, &f->conv, &bad)) != 0) {
             int cr = f->cr;
@@ -376,6 +428,8 @@ feed_chunk(struct feed *f, const char *s, size_t n, int at_eof, size_t *used)
         f->lines_before += count_breaks(s, n, &f->cr);
         return parse_bytes(f, f->conv.data, f->conv.len);
     }
+    /* An undecided chunk is checked as UTF-8 too: it is ASCII up to at
+     * most a cut sequence, which is carried over like any other. */
     bad = svy_utf8_check(s, n, &incomplete);
     if (bad < n) {
         if (incomplete && !at_eof) {
@@ -433,6 +487,8 @@ svy_csv_scan(svy_input *in, const svy_csv_opts *opts, svy_csv_info *info,
             goto out;
         at_eof = got == 0;
         have += got;
+        /* The BOM test needs three bytes; detection uses the first chunk.
+         * When CP1251 is forced, EF BB BF are letters, not a BOM. */
         if (first && (have >= 3 || at_eof)) {
             first = 0;
             if (have >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 &&
@@ -455,16 +511,24 @@ svy_csv_scan(svy_input *in, const svy_csv_opts *opts, svy_csv_info *info,
             have = 0;
             continue;
         }
+        /*
+         * Set before parsing, so the header callback sees a decision made
+         * on an earlier chunk, and after, for one made on this chunk: the
+         * header may see UTF-8 first (csv.h's "still settling").
+         */
         if (f.enc == SVY_ENC_CP1251)
             info->encoding = SVY_ENC_CP1251;
         if ((rc = feed_chunk(&f, buf + start, have - start, at_eof, &used)))
             goto out;
         if (f.enc == SVY_ENC_CP1251)
             info->encoding = SVY_ENC_CP1251;
+        /* Keep what feed_chunk left (a cut UTF-8 sequence) for next time. */
         used += start;
         memmove(buf, buf + used, have - used);
         have -= used;
     }
+    /* At the end, csv_fini delivers a last record without a line end.  It
+     * fails only on an open quote, reported where its record starts. */
     if (csv_fini(&f.p, on_field, on_record, &f.r) != 0 && f.r.rc == SVY_OK) {
         f.r.rec_line = f.r.lines_done + 1;
         fail(&f.r, SVY_EPARSE, "unterminated quoted field at end of file");
@@ -486,6 +550,8 @@ out:
 
 /* The table-building sink behind svy_csv_read. */
 
+/* Column pointers are kept so that each field is pushed without a lookup
+ * by name; the reader guarantees one field per column. */
 static svy_status
 table_header(void *ctx, const char *const *names, size_t n,
              const svy_csv_info *info, svy_err *err)
@@ -519,6 +585,7 @@ table_row(void *ctx, const char *const *fields, const size_t *lens, size_t n,
     return svy_table_commit_row(b->t, line, err);
 }
 
+/* Exported through internal.h for import.c's buffered mode. */
 const svy_csv_sink svy_csv_table_sink = {table_header, table_row};
 
 svy_status
@@ -544,10 +611,13 @@ svy_csv_builder_finish(struct svy_csv_builder *b, const svy_csv_opts *opts,
     svy_table *t = b->t;
     size_t i;
 
+    /* The decimal-comma rule needs whole columns, so it runs here, not in
+     * the sink.  Auto mode leaves ',' files alone: commas separate fields. */
     if (dec == SVY_DEC_COMMA || (dec == SVY_DEC_AUTO && info->delim != ','))
         for (i = 0; i < svy_table_ncols(t); i++)
             if (svy_column_fix_decimal_comma(svy_table_col(t, i)))
                 info->decimal_comma++;
+    /* Ownership passes to the caller before the release. */
     b->t = NULL;
     svy_csv_builder_release(b);
     return t;
@@ -589,7 +659,7 @@ svy_csv_read_file(svy_table **out, const char *path, const svy_csv_opts *opts,
     return rc;
 }
 
-/* Bytes that force quoting: delimiter, quote, CR, LF. */
+/* Bytes that force quoting: delimiter (always ','), quote, CR, LF. */
 static unsigned char special[256] = {
     ['"'] = 1,
     [','] = 1,
@@ -597,6 +667,8 @@ static unsigned char special[256] = {
     ['\n'] = 1,
 };
 
+/* An empty field stays bare: it is system missing.  Leading or trailing
+ * blanks force quotes, as readers trim them from bare fields. */
 static int
 needs_quotes(const char *s, size_t n)
 {
@@ -641,6 +713,8 @@ svy_csv_write_row(svy_output *o, const char *const *fields, const size_t *lens,
     char *start, *p;
     svy_status rc;
 
+    /* Reserve the worst case (every byte a quote, plus quotes, commas and
+     * the LF) and format in place: one bounds check per record. */
     for (i = 0; i < n; i++)
         need += 2 * (lens ? lens[i] : fields[i] ? strlen(fields[i]) : 0) + 3;
     if ((rc = svy_output_reserve(o, need, &start, err)) != SVY_OK)
@@ -678,6 +752,8 @@ svy_csv_write(const svy_table *t, svy_output *o, svy_err *err)
     cols = calloc(ncols, sizeof(*cols));
     fields = calloc(ncols, sizeof(*fields));
     lens = calloc(ncols, sizeof(*lens));
+    /* A number buffer per column: a whole row's fields must stay valid
+     * until it is written. */
     nums = svy_mem_alloc(ncols, SVY_NUM_BUFSZ);
     if (!cols || !fields || !lens || !nums) {
         rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
@@ -711,6 +787,7 @@ svy_csv_write_file(const svy_table *t, const char *path, svy_err *err)
 
     if ((rc = svy_output_open(&o, path, err)) != SVY_OK)
         return rc;
+    /* On failure the temporary file goes and 'path' is left as it was. */
     if ((rc = svy_csv_write(t, o, err)) != SVY_OK) {
         svy_output_abort(o);
         return rc;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A NULL 'err' just passes the code through: callers need not test it. */
 svy_status
 svy_err_vset(svy_err *err, svy_status code, const char *fmt, va_list ap)
 {
@@ -28,6 +29,8 @@ svy_err_set(svy_err *err, svy_status code, const char *fmt, ...)
     return code;
 }
 
+/* Shift the message right to make room for "prefix: ", cutting its end if
+ * both do not fit.  Without a record there is no code to return: SVY_OK. */
 svy_status
 svy_err_prefix(svy_err *err, const char *prefix)
 {
@@ -49,6 +52,8 @@ svy_err_prefix(svy_err *err, const char *prefix)
     return err->code;
 }
 
+/* Checklist: a new status needs a case here and in tool_exit_code.  With
+ * no default case, -Wswitch (in -Wall) points out a missing one. */
 const char *
 svy_strerror(svy_status code)
 {

@@ -36,6 +36,8 @@ struct batch {
     size_t nnames;
 };
 
+/* The strings of a finding are offsets into one shared buffer, not
+ * pointers: the buffer moves as it grows. */
 struct finding {
     size_t batch, line, col;
     size_t var, value, problem; /* offsets into the text buffer */
@@ -64,6 +66,7 @@ struct state {
 static void note(const struct state *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Format a note for the caller's callback; with none it is dropped. */
 static void
 note(const struct state *s, const char *fmt, ...)
 {
@@ -91,6 +94,11 @@ nomem(svy_err *err)
     return svy_err_set(err, SVY_ENOMEM, "out of memory");
 }
 
+/*
+ * Record one finding, copying its three strings into 's->text' one after
+ * another rather than allocating each.  The column is 1-based in the
+ * batch's header, 0 when the finding has no column.
+ */
 static svy_status
 add_finding(struct state *s, size_t batch, size_t line, size_t col,
             const char *var, svy_finding_kind kind, const char *value,
@@ -131,6 +139,8 @@ column_findings(struct state *s, const char *const *names, size_t n,
     size_t i, j;
     svy_status rc;
 
+    /* Both are placed on line 1, the header; a missing variable has no
+     * column (0, left empty in the rejects file). */
     for (i = 0; i < n; i++)
         if (svy_codebook_find(cb, names[i]) == NULL &&
             (rc = add_finding(s, s->nbatches - 1, 1, i + 1, names[i],
@@ -150,6 +160,12 @@ column_findings(struct state *s, const char *const *names, size_t n,
     return SVY_OK;
 }
 
+/*
+ * The header callback of each file.  The names are kept per batch,
+ * because findings give a column's position in its own file.  The mode is
+ * chosen here, once the delimiter is known: streaming needs one input and
+ * a decimal rule that does not need whole columns.
+ */
 static svy_status
 on_header(void *ctx, const char *const *names, size_t n,
           const svy_csv_info *info, svy_err *err)
@@ -180,6 +196,8 @@ on_header(void *ctx, const char *const *names, size_t n,
         (dec == SVY_DEC_POINT || (dec == SVY_DEC_AUTO && info->delim == ','));
     if (!s->stream)
         return svy_csv_table_sink.header(&s->builder, names, n, info, err);
+    /* Streaming means one file, so this runs once.  One extra slot holds
+     * the batch column, written last. */
     s->vars = calloc(n + 1, sizeof(*s->vars));
     s->fields = calloc(n + 1, sizeof(*s->fields));
     s->lens = calloc(n + 1, sizeof(*s->lens));
@@ -199,6 +217,12 @@ on_header(void *ctx, const char *const *names, size_t n,
                              err);
 }
 
+/*
+ * The record callback.  Streaming: check each field against its variable
+ * (NULL for an unknown column or no codebook), then write it as read, with
+ * the file name added as the batch column.  Buffered: hand the row to the
+ * table builder; the whole table is checked at the end.
+ */
 static svy_status
 on_row(void *ctx, const char *const *fields, const size_t *lens, size_t n,
        size_t line, svy_err *err)
@@ -222,6 +246,7 @@ on_row(void *ctx, const char *const *fields, const size_t *lens, size_t n,
             return rc;
     if (bcol == NULL)
         return svy_csv_write_row(s->out, fields, lens, n, err);
+    /* The reader's arrays have no slot to spare for the batch column. */
     memcpy(s->fields, fields, n * sizeof(*fields));
     memcpy(s->lens, lens, n * sizeof(*lens));
     s->fields[n] = s->batches[s->nbatches - 1].file;
@@ -231,7 +256,11 @@ on_row(void *ctx, const char *const *fields, const size_t *lens, size_t n,
 
 static const svy_csv_sink import_sink = {on_header, on_row};
 
-/* Buffered mode: append the batch just read to the combined table. */
+/*
+ * Buffered mode: append the batch just read to the combined table (the
+ * first batch becomes it), noting columns that only one side has.
+ * The batch's first row lets on_finding map a row back to its batch.
+ */
 static svy_status
 append_batch(struct state *s, svy_table *t, svy_err *err)
 {
@@ -273,6 +302,7 @@ append_batch(struct state *s, svy_table *t, svy_err *err)
     return rc;
 }
 
+/* Names for the verbose note. */
 static const char *
 enc_name(svy_encoding e)
 {
@@ -285,6 +315,12 @@ delim_name(char d)
     return d == '\t' ? "TAB" : d == ';' ? "';'" : d == '|' ? "'|'" : "','";
 }
 
+/*
+ * Read one file through import_sink.  The batch is registered first, as
+ * the callbacks refer to it.  Streaming has written every row by the time
+ * the scan returns; buffered mode finishes the builder's table (decimal
+ * commas) and appends it.  The builder is released on every path.
+ */
 static svy_status
 read_batch(struct state *s, const char *file, svy_err *err)
 {
@@ -321,7 +357,11 @@ out:
     return rc;
 }
 
-/* Buffered mode: row-level findings of the whole table. */
+/*
+ * Buffered mode: row-level findings of the whole table.  A row's batch is
+ * the last one starting at or before it (batches are in row order); its
+ * column is the variable's position in that batch's header, 0 if absent.
+ */
 static int
 on_finding(const svy_finding *f, void *ctx)
 {
@@ -342,6 +382,11 @@ on_finding(const svy_finding *f, void *ctx)
                        NULL) != SVY_OK;
 }
 
+/*
+ * Findings arrive in different orders (streaming row by row, the codebook
+ * check column by column); the rejects list is always in file, line and
+ * column order.
+ */
 static int
 cmp_finding(const void *a, const void *b)
 {
@@ -389,6 +434,8 @@ write_rejects(const struct state *s, svy_output *o, svy_err *err)
     return rc;
 }
 
+/* One note with the totals by kind and where the list went.  A buffer
+ * that cannot grow shortens or drops the note; it is not an error. */
 static void
 summarise(const struct state *s, const char *rejects)
 {
@@ -434,12 +481,15 @@ svy_import_run(const svy_import_opts *opts, const char *out,
         n++;
     if ((s.batches = calloc(n ? n : 1, sizeof(*s.batches))) == NULL)
         return nomem(err);
+    /* The data output opens first: streaming writes it while reading. */
     if ((rc = svy_output_open(&s.out, out, err)) != SVY_OK)
         goto out;
     for (k = 0; k < n; k++)
         if ((rc = read_batch(&s, opts->files[k], err)) != SVY_OK)
             goto out;
     if (!s.stream) {
+        /* There is no table only when no file was given: write an empty
+         * one. */
         if (s.all == NULL && (rc = svy_table_new(&s.all, err)) != SVY_OK)
             goto out;
         if (opts->codebook &&
@@ -455,6 +505,11 @@ svy_import_run(const svy_import_opts *opts, const char *out,
     if (s.nfinds > 1) /* s.finds is NULL when there are none */
         qsort(s.finds, s.nfinds, sizeof(*s.finds), cmp_finding);
     res->files = n;
+    /*
+     * The rejects list is committed before the data: if it cannot be
+     * written, the data is discarded too, so no run leaves data whose
+     * findings were lost.  Notes come last, about what was written.
+     */
     if (rejects) {
         if ((rc = svy_output_open(&orej, rejects, err)) != SVY_OK ||
             (rc = write_rejects(&s, orej, err)) != SVY_OK)

@@ -6,6 +6,11 @@
  * is raised to 256 KiB so large reads of plain files are passed straight
  * into the caller's buffer.  Writing: our own buffer in front of write(2)
  * or gzwrite, EINTR retried, every failure reported with strerror.
+ *
+ * A file is written as "PATH.tmpXXXXXX" beside the target, so that the
+ * final rename() stays on one file system and is atomic: readers of PATH
+ * see the old file or the new one, never a part.  Standard output, FIFOs
+ * and devices cannot be replaced by a rename and are written in place.
  */
 #include "svy/io.h"
 
@@ -24,14 +29,14 @@
 #define OUTBUF_SIZE (1 << 20)
 
 struct svy_input {
-    gzFile gz;       /* NULL for memory input */
+    gzFile gz;       /* NULL for memory input; owns the descriptor */
     const char *mem; /* borrowed */
     size_t mem_len, mem_pos;
     char *name;
 };
 
 struct svy_output {
-    int fd;
+    int fd;     /* stdout, the FIFO or device, or the temporary file */
     gzFile gz;  /* when the target ends in .gz */
     char *path; /* NULL for stdout */
     char *tmp;  /* temporary file to rename */
@@ -39,6 +44,7 @@ struct svy_output {
     size_t len, cap;
 };
 
+/* An input with its name copied; the caller fills in the source. */
 static svy_status
 input_alloc(svy_input **out, const char *name, svy_err *err)
 {
@@ -61,6 +67,8 @@ svy_input_open(svy_input **out, const char *path, svy_err *err)
     int fd;
 
     *out = NULL;
+    /* A dup, because gzclose closes the descriptor it reads: closing the
+     * input must not close the process's standard input. */
     if (is_stdin)
         fd = dup(STDIN_FILENO);
     else
@@ -70,6 +78,7 @@ svy_input_open(svy_input **out, const char *path, svy_err *err)
                            is_stdin ? "<stdin>" : path, strerror(errno));
     if (!is_stdin) {
         struct stat st;
+        /* open() accepts a directory; refuse it before the first read. */
         if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
             close(fd);
             return svy_err_set(err, SVY_EIO, "cannot read '%s': %s", path,
@@ -80,6 +89,8 @@ svy_input_open(svy_input **out, const char *path, svy_err *err)
         close(fd);
         return rc;
     }
+    /* A failure here can only be an allocation, and it leaves 'fd' open
+     * for us to close. */
     in->gz = gzdopen(fd, "rb");
     if (in->gz == NULL) {
         close(fd);
@@ -130,6 +141,8 @@ svy_input_read(svy_input *in, void *buf, size_t cap, size_t *got, svy_err *err)
         *got = k;
         return SVY_OK;
     }
+    /* At most 1 GiB a call, as gzread takes an unsigned count and returns
+     * an int.  Callers loop until 0 anyway. */
     if (cap > (1u << 30))
         cap = 1u << 30;
     n = gzread(in->gz, buf, (unsigned)cap);
@@ -170,6 +183,7 @@ svy_input_close(svy_input *in)
     free(in);
 }
 
+/* 1 when 's' ends with 'suffix'. */
 static int
 ends_with(const char *s, const char *suffix)
 {
@@ -191,12 +205,14 @@ svy_output_open(svy_output **out, const char *path, svy_err *err)
     }
     o->fd = -1; /* so that an early abort closes nothing */
     o->cap = OUTBUF_SIZE;
+    /* Standard output is written directly and never closed here. */
     if (is_stdout) {
         o->fd = STDOUT_FILENO;
         *out = o;
         return SVY_OK;
     }
     o->path = svy_mem_strdup(path);
+    /* Room for ".tmpXXXXXX" and the terminator. */
     o->tmp = malloc(strlen(path) + 16);
     if (o->path == NULL || o->tmp == NULL) {
         svy_output_abort(o);
@@ -238,6 +254,11 @@ svy_output_open(svy_output **out, const char *path, svy_err *err)
         umask(mask);
         fchmod(o->fd, 0666 & ~mask);
     }
+    /*
+     * The gzip stream writes through a dup of the descriptor, which
+     * gzclose closes, so 'o->fd' stays ours to close for both kinds of
+     * file.  Level 6 is zlib's default balance of speed and size.
+     */
     if (ends_with(path, ".gz")) {
         int fd2 = dup(o->fd);
         if (fd2 < 0 || (o->gz = gzdopen(fd2, "wb6")) == NULL) {
@@ -251,6 +272,11 @@ svy_output_open(svy_output **out, const char *path, svy_err *err)
     return SVY_OK;
 }
 
+/*
+ * Write the buffered bytes: through zlib for a .gz target (which has a
+ * path, since stdout is never compressed), else with write(2), looping on
+ * short writes and EINTR.  The buffer is emptied only on success.
+ */
 static svy_status
 flush_out(svy_output *o, svy_err *err)
 {
@@ -282,6 +308,8 @@ flush_out(svy_output *o, svy_err *err)
     return SVY_OK;
 }
 
+/* Flush only when the buffer is full, so the system sees writes of the
+ * buffer's size however small the callers' pieces are. */
 svy_status
 svy_output_write(svy_output *o, const void *data, size_t n, svy_err *err)
 {
@@ -300,6 +328,11 @@ svy_output_write(svy_output *o, const void *data, size_t n, svy_err *err)
     return SVY_OK;
 }
 
+/*
+ * Flush first when the request does not fit behind what is buffered.  A
+ * request larger than the whole buffer (one very long record) grows it
+ * instead, since the caller needs the room in one piece.
+ */
 svy_status
 svy_output_reserve(svy_output *o, size_t n, char **p, svy_err *err)
 {
@@ -318,6 +351,7 @@ svy_output_reserve(svy_output *o, size_t n, char **p, svy_err *err)
     return SVY_OK;
 }
 
+/* The caller must not pass more than svy_output_reserve granted. */
 void
 svy_output_advance(svy_output *o, size_t used)
 {
@@ -330,6 +364,7 @@ svy_output_puts(svy_output *o, const char *s, svy_err *err)
     return svy_output_write(o, s, strlen(s), err);
 }
 
+/* Memory only: descriptors are closed by commit or abort. */
 static void
 output_free(svy_output *o)
 {
@@ -344,10 +379,18 @@ svy_output_commit(svy_output *o, svy_err *err)
 {
     svy_status rc = flush_out(o, err);
 
+    /* Standard output stays open: the program may still write to it. */
     if (o->path == NULL) {
         output_free(o);
         return rc;
     }
+    /*
+     * Every step runs even after a failure, so that descriptors are closed
+     * and the temporary file removed; the first error is the one reported.
+     * Closing the gzip stream writes its last block, and close(2) may
+     * report a delayed write error (NFS), so the rename waits for both.  A
+     * FIFO or device has no temporary file: it was written in place.
+     */
     if (o->gz != NULL) {
         int zrc = gzclose(o->gz);
         o->gz = NULL;
@@ -375,6 +418,7 @@ svy_output_abort(svy_output *o)
         return;
     if (o->gz)
         gzclose(o->gz);
+    /* Never close standard output; never unlink a FIFO or device. */
     if (o->path != NULL && o->fd >= 0)
         close(o->fd);
     if (o->tmp != NULL && o->path != NULL)
@@ -388,6 +432,8 @@ svy_output_name(const svy_output *o)
     return o->path ? o->path : "<stdout>";
 }
 
+/* Standard streams ("-") never match, and a path that does not exist yet
+ * (a new output) cannot be the same file as an input. */
 int
 svy_same_file(const char *a, const char *b)
 {

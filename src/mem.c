@@ -1,6 +1,7 @@
 /*
  * mem.c - bounded allocation.  All growth of the table's columns goes
- * through svy_mem_grow, so a hostile row count cannot wrap a size_t.
+ * through svy_mem_grow, so a hostile row count cannot wrap a size_t.  A
+ * zero-byte request allocates one byte, so NULL always means failure.
  */
 #include "svy/mem.h"
 
@@ -8,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The bytes n * size, or -1 when that overflows or passes SVY_MEM_MAX.  The
+ * division test comes first, so the product below it cannot wrap. */
 static int
 checked_size(size_t n, size_t size, size_t *out)
 {
@@ -49,6 +52,8 @@ svy_mem_realloc(void *p, size_t n, size_t size)
     return realloc(p, bytes ? bytes : 1);
 }
 
+/* Start at 16 elements so small arrays do not realloc on every push; the
+ * SIZE_MAX / 2 test stops the doubling before it wraps. */
 int
 svy_mem_grow(void **p, size_t *cap, size_t need, size_t size)
 {
@@ -70,6 +75,8 @@ svy_mem_grow(void **p, size_t *cap, size_t need, size_t size)
     return 0;
 }
 
+/* Plain malloc: the string is in memory already, so its length is a real
+ * size, not a count read from a file. */
 char *
 svy_mem_strdup(const char *s)
 {

@@ -23,11 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Every power of ten up to 1e22 is exact in a double (5^22 < 2^53). */
 static const double pow10_tab[23] = {
     1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
 
+/* The blanks allowed around a number, the ones libcsv trims. */
 static int
 is_blank(char c)
 {
@@ -55,6 +57,11 @@ svy_num_parse(const char *s, size_t n, int flags, double *out)
         neg = 1, p++;
     if (p < end && *p == '0' && p + 1 < end && p[1] >= '0' && p[1] <= '9')
         lead = 1;
+    /*
+     * The mantissa keeps at most 19 significant digits, which always fit
+     * in a uint64_t; more make the value inexact and send it to strtod.
+     * Leading zeros are not significant: "0.000123" stays on the fast path.
+     */
     for (; p < end && *p >= '0' && *p <= '9'; p++, ndig++, intdigits++) {
         if (sig == 0 && *p == '0')
             continue;
@@ -89,6 +96,7 @@ svy_num_parse(const char *s, size_t n, int flags, double *out)
         if (p < end && (*p == '+' || *p == '-'))
             eneg = *p == '-', p++;
         for (; p < end && *p >= '0' && *p <= '9'; p++, edig++)
+            /* Capped: an exponent this large goes to strtod anyway. */
             if (e < 100000)
                 e = e * 10 + (*p - '0');
         if (edig == 0)
@@ -97,6 +105,8 @@ svy_num_parse(const char *s, size_t n, int flags, double *out)
     }
     if (p != end)
         return 0;
+    /* Identifiers: "007" would lose its zeros, and not every integer of
+     * 16 digits or more is exact in a double. */
     if (flags & SVY_NUM_CODE) {
         if (lead)
             return 0;
@@ -113,6 +123,12 @@ svy_num_parse(const char *s, size_t n, int flags, double *out)
         char tmp[512], *copy = tmp, *ep;
         double v;
 
+        /*
+         * The fallback: strtod wants a terminated string with '.' as the
+         * separator, so it reads a copy (on the heap past 512 bytes; failing
+         * to allocate one reads as "not a number").  The grammar is checked
+         * already.
+         */
         if (n >= sizeof(tmp) && (copy = malloc(n + 1)) == NULL)
             return 0;
         memcpy(copy, s, n);
@@ -168,6 +184,7 @@ svy_num_format(double v, char *buf)
         strcpy(buf, v < 0 ? "-inf" : "inf");
         return strlen(buf);
     }
+    /* Test signbit, not v < 0, so that -0 keeps its sign: "-0". */
     if (signbit(v))
         buf[n++] = '-';
     a = fabs(v);
@@ -185,8 +202,11 @@ svy_num_format(double v, char *buf)
     if (a < 1e15 && a >= 1e-5) {
         for (d = 1; d <= 15; d++) {
             double r = nearbyint(a * pow10_tab[d]);
+            /* The argument at the top needs r exact: r < 2^53. */
             if (r >= 9007199254740992.0)
                 break;
+            /* Read back, these digits take the parser's fast path with
+             * mant = r, exp10 = -d: this very division. */
             if (r / pow10_tab[d] == a) {
                 char digits[24];
                 size_t nd = format_uint((uint64_t)r, digits), i;
@@ -209,6 +229,8 @@ svy_num_format(double v, char *buf)
             }
         }
     }
+    /* The shorter forms are checked with our own parser, which will read
+     * them; the %.17g form needs no check and is at most 24 characters. */
     for (prec = 15; prec <= 17; prec++) {
         double back;
         int len = snprintf(buf, SVY_NUM_BUFSZ, "%.*g", prec, v);

@@ -1,6 +1,11 @@
 /*
  * survey.c - the survey folder.  survey.conf is parsed by hand (it is a
  * few lines of key = value); the CSV parts go through the codebook module.
+ *
+ * The settings file is read whole, must be UTF-8, and keeps its keys in
+ * file order; lookups are linear, plenty for a file of a few dozen lines.
+ * A folder without survey.conf is valid (no settings) and values.csv is
+ * optional, but codebook.csv must be there.
  */
 #include "svy/survey.h"
 
@@ -60,12 +65,16 @@ svy_survey_codebook(const svy_survey *s)
     return s->cb;
 }
 
+/* A survey from svy_survey_parse_conf has no folder: paths are then
+ * relative to the current directory. */
 const char *
 svy_survey_dir(const svy_survey *s)
 {
     return s->dir ? s->dir : ".";
 }
 
+/* The buffer does the sizing; detaching hands the caller a string to
+ * free(). */
 char *
 svy_survey_path(const svy_survey *s, const char *name)
 {
@@ -84,11 +93,14 @@ svy_survey_lang(const svy_survey *s)
     const char *l = svy_survey_get(s, "language");
     svy_lang lang = SVY_LANG_EN;
 
+    /* An unknown code leaves 'lang' alone: English, not an error. */
     if (l != NULL)
         svy_lang_parse(l, &lang);
     return lang;
 }
 
+/* A copy of s[0..n) without surrounding blanks, or NULL when out of
+ * memory.  A trailing '\r' goes too, so CRLF files read like LF ones. */
 static char *
 dup_trim(const char *s, size_t n)
 {
@@ -117,6 +129,7 @@ svy_survey_parse_conf(svy_survey **out, const char *name, const char *text,
     *out = NULL;
     if (s == NULL)
         return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    /* Windows editors often start a UTF-8 file with a BOM: skip it. */
     if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
         p += 3;
     while (p < end) {
@@ -126,6 +139,11 @@ svy_survey_parse_conf(svy_survey **out, const char *name, const char *text,
         void *arr;
 
         line++;
+        /*
+         * Every line, comments too, must be UTF-8 without NUL bytes: values
+         * become C strings, and a CP1251 file would otherwise give garbled
+         * titles without a word.  Lines are counted by LF.
+         */
         {
             int cut;
             size_t n = (size_t)(eol - p);
@@ -139,6 +157,8 @@ svy_survey_parse_conf(svy_survey **out, const char *name, const char *text,
         }
         for (k = p; k < eol && (*k == ' ' || *k == '\t'); k++)
             ;
+        /* A '#' is a comment only as the first non-blank of a line; later
+         * it is part of the value.  A lone '\r' is a blank CRLF line. */
         if (k == eol || *k == '#' || *k == '\r') {
             p = eol + (nl != NULL);
             continue;
@@ -159,6 +179,8 @@ svy_survey_parse_conf(svy_survey **out, const char *name, const char *text,
             free(key);
             goto out;
         }
+        /* A key set twice is refused: letting the last one win would hide
+         * a mistake. */
         if (svy_survey_get(s, key) != NULL) {
             rc = svy_err_set(err, SVY_EPARSE, "%s:%zu: key '%s' set twice",
                              name, line, key);
@@ -180,6 +202,7 @@ svy_survey_parse_conf(svy_survey **out, const char *name, const char *text,
         s->kv[s->nkv++].value = value;
         p = eol + (nl != NULL);
     }
+    /* Every error path frees the half-built survey through 'out'. */
     *out = s;
     return SVY_OK;
 nomem:
@@ -189,6 +212,8 @@ out:
     return rc;
 }
 
+/* Append a whole file to 'b' through svy_input, which gives the usual
+ * "cannot open" and "cannot read" messages. */
 static svy_status
 read_all(const char *path, svy_buf *b, svy_err *err)
 {
@@ -211,6 +236,8 @@ read_all(const char *path, svy_buf *b, svy_err *err)
     return rc;
 }
 
+/* Decides only whether an optional file is there; reading it reports any
+ * real error. */
 static int
 exists(const char *path)
 {
@@ -236,6 +263,8 @@ svy_survey_open(svy_survey **out, const char *dir, svy_err *err)
         return svy_err_set(err, SVY_EIO,
                            "cannot open survey folder '%s': not a directory",
                            dir);
+    /* A stack survey lends 'dir' to svy_survey_path before the real
+     * survey exists. */
     {
         svy_survey tmp = {0};
         tmp.dir = (char *)dir;
@@ -247,6 +276,10 @@ svy_survey_open(svy_survey **out, const char *dir, svy_err *err)
         rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
         goto out;
     }
+    /*
+     * A missing survey.conf parses as empty text: a survey with no
+     * settings.  Its path names it in messages ("DIR/survey.conf:3: ...").
+     */
     if (exists(conf_path)) {
         if ((rc = read_all(conf_path, &conf, err)) != SVY_OK)
             goto out;

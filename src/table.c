@@ -11,6 +11,10 @@
  *
  * Growth doubles capacity, so pushes are amortised O(1) and large arrays
  * grow through realloc's mremap without copying.
+ *
+ * Converting a column between text and numeric builds the new array on
+ * the side and swaps it in only when every cell made it, so a failed or
+ * refused conversion leaves the column as it was.
  */
 #include "svy/table.h"
 
@@ -21,6 +25,11 @@
 #include "svy/mem.h"
 #include "svy/num.h"
 
+/*
+ * Exactly one of 'num' and 'off' is live, as 'type' says, and 'cap' is the
+ * capacity of that one: conversions carry it over so that reserve_cells
+ * stays right.  A numeric column has no arena.
+ */
 struct svy_column {
     char *name;
     svy_type type;
@@ -38,10 +47,11 @@ struct svy_table {
     svy_column **cols;
     size_t ncols, ccap;
     size_t nrows;
-    size_t *lines;
+    size_t *lines; /* source line of each row; NULL before the first */
     size_t lcap;
 };
 
+/* Every allocation failure in this module reads the same. */
 static svy_status
 nomem(svy_err *err)
 {
@@ -55,6 +65,7 @@ svy_table_new(svy_table **out, svy_err *err)
     return *out ? SVY_OK : nomem(err);
 }
 
+/* NULL is a no-op, so error paths may free a half-built column. */
 static void
 column_free(svy_column *c)
 {
@@ -123,6 +134,7 @@ svy_table_find(const svy_table *t, const char *name)
     return i < 0 ? NULL : t->cols[i];
 }
 
+/* A text arena starts with the shared empty string at offset 0. */
 static int
 arena_init(svy_column *c)
 {
@@ -134,6 +146,7 @@ arena_init(svy_column *c)
     return 0;
 }
 
+/* Room for 'need' cells in the live array; the length is unchanged. */
 static int
 reserve_cells(svy_column *c, size_t need)
 {
@@ -169,6 +182,8 @@ svy_table_add_column(svy_table *t, const char *name, svy_type type,
         return svy_err_set(err, SVY_EDATA, "empty column name");
     if (svy_table_find(t, name) != NULL)
         return svy_err_set(err, SVY_EDATA, "duplicate column '%s'", name);
+    /* The array grows before the column exists: if the column cannot be
+     * made, the table has spare capacity and is otherwise unchanged. */
     if (svy_mem_grow(&p, &t->ccap, t->ncols + 1, sizeof(*t->cols)) < 0)
         return nomem(err);
     t->cols = p;
@@ -181,6 +196,7 @@ svy_table_add_column(svy_table *t, const char *name, svy_type type,
         column_free(c);
         return nomem(err);
     }
+    /* Existing rows get system missing: the column is full length at once. */
     for (i = 0; i < t->nrows; i++) {
         if (type == SVY_NUM)
             c->num[i] = NAN;
@@ -200,6 +216,11 @@ svy_table_row_line(const svy_table *t, size_t row)
     return t->lines && row < t->nrows ? t->lines[row] : 0;
 }
 
+/*
+ * Append 'n' bytes and a terminator to the arena and point '*off' at
+ * them.  Empty text takes no space: it is offset 0.  Offsets are 32-bit,
+ * so text past 4 GiB is refused with a message naming the column.
+ */
 static svy_status
 arena_put(svy_column *c, const char *s, size_t n, uint32_t *off, svy_err *err)
 {
@@ -230,6 +251,11 @@ arena_put(svy_column *c, const char *s, size_t n, uint32_t *off, svy_err *err)
     return SVY_OK;
 }
 
+/*
+ * Readers push text whatever the column's type: a numeric column parses
+ * it here (the data grammar, no flags), so a reader need not know types.
+ * The value quoted in the message is cut at 64 bytes.
+ */
 svy_status
 svy_column_push_text(svy_column *c, const char *s, size_t n, svy_err *err)
 {
@@ -250,6 +276,7 @@ svy_column_push_text(svy_column *c, const char *s, size_t n, svy_err *err)
     return SVY_OK;
 }
 
+/* Into a text column a number goes in the form the writer would use. */
 svy_status
 svy_column_push_num(svy_column *c, double v, svy_err *err)
 {
@@ -266,6 +293,11 @@ svy_column_push_num(svy_column *c, double v, svy_err *err)
     return SVY_OK;
 }
 
+/*
+ * Each column must have received exactly one cell for this row.  A
+ * mismatch is the caller's mistake, not bad data; it is reported rather
+ * than repaired.
+ */
 svy_status
 svy_table_commit_row(svy_table *t, size_t line, svy_err *err)
 {
@@ -304,6 +336,7 @@ svy_column_len(const svy_column *c)
     return c->len;
 }
 
+/* No type check: table.h makes a numeric column the caller's error. */
 const char *
 svy_column_text(const svy_column *c, size_t row)
 {
@@ -322,6 +355,7 @@ svy_column_nums(svy_column *c)
     return c->type == SVY_NUM ? c->num : NULL;
 }
 
+/* The old bytes stay in the arena as garbage (see the top of the file). */
 svy_status
 svy_column_set_text(svy_column *c, size_t row, const char *s, size_t n,
                     svy_err *err)
@@ -335,6 +369,7 @@ svy_column_set_num(svy_column *c, size_t row, double v)
     c->num[row] = v;
 }
 
+/* Numbers are formatted into 'buf'; text is returned in place. */
 const char *
 svy_column_format(const svy_column *c, size_t row, char *buf, size_t *len)
 {
@@ -349,6 +384,7 @@ svy_column_format(const svy_column *c, size_t row, char *buf, size_t *len)
     return c->arena + c->off[row];
 }
 
+/* NaN is the only system-missing number: the parser never yields one. */
 int
 svy_column_is_empty(const svy_column *c, size_t row)
 {
@@ -356,6 +392,11 @@ svy_column_is_empty(const svy_column *c, size_t row)
                               : c->arena[c->off[row]] == '\0';
 }
 
+/*
+ * The new lists are complete before the old ones are freed, so a failure
+ * leaves the column's codes as they were.  A code that is not a number is
+ * NaN in 'umiss_num', which equals no cell, so it matches only as text.
+ */
 svy_status
 svy_column_set_user_missing(svy_column *c, const char *const *codes, size_t n,
                             svy_err *err)
@@ -397,8 +438,10 @@ svy_column_missing(const svy_column *c, size_t row)
 {
     size_t i;
 
+    /* An empty cell is system missing, never user missing. */
     if (svy_column_is_empty(c, row))
         return SVY_MISS_SYSTEM;
+    /* Numbers compare as numbers, so codes "08" and "8.0" match 8. */
     if (c->type == SVY_NUM) {
         for (i = 0; i < c->n_umiss; i++)
             if (c->num[row] == c->umiss_num[i])
@@ -431,6 +474,11 @@ svy_column_is_numeric(const svy_column *c, int flags)
     return seen > 0;
 }
 
+/*
+ * One pass into a new array; the first value that does not parse abandons
+ * it and leaves the column untouched.  The array gets the column's full
+ * capacity, not its length, so that 'cap' stays true.
+ */
 int
 svy_column_to_num(svy_column *c, int flags, svy_err *err)
 {
@@ -462,6 +510,10 @@ svy_column_to_num(svy_column *c, int flags, svy_err *err)
     return 1;
 }
 
+/*
+ * The text form is built in a scratch column and swapped in at the end.
+ * The scratch column borrows the name, for arena_put's message only.
+ */
 svy_status
 svy_column_to_text(svy_column *c, svy_err *err)
 {
@@ -501,7 +553,11 @@ svy_column_fix_decimal_comma(svy_column *c)
     size_t i, commas = 0;
     double v;
 
-    /* One memchr over the arena rules out most columns without parsing. */
+    /*
+     * One memchr over the arena rules out most columns without parsing.
+     * The arena also holds replaced cells, so a comma found may be stale;
+     * that only costs the full check below.
+     */
     if (c->type != SVY_TEXT || memchr(c->arena, ',', c->alen) == NULL)
         return 0;
     for (i = 0; i < c->len; i++) {
@@ -517,6 +573,10 @@ svy_column_fix_decimal_comma(svy_column *c)
     }
     if (commas == 0)
         return 0;
+    /*
+     * Same length, so the change is made in place.  SVY_NUM_COMMA accepts
+     * one separator, so each cell has at most one comma to replace.
+     */
     for (i = 0; i < c->len; i++) {
         char *p = strchr(c->arena + c->off[i], ',');
         if (p)
@@ -557,6 +617,11 @@ svy_table_infer_types(svy_table *t, const char *const *keep_text, svy_err *err)
     return SVY_OK;
 }
 
+/*
+ * Append the cells of 's' to 'd', of the same type (svy_table_append
+ * sees to it).  Text goes string by string into d's arena; arena_put
+ * copes with 's' being 'd'.
+ */
 static svy_status
 copy_rows(svy_column *d, const svy_column *s, svy_err *err)
 {
@@ -579,6 +644,7 @@ copy_rows(svy_column *d, const svy_column *s, svy_err *err)
     return SVY_OK;
 }
 
+/* Append 'n' system-missing cells, for a column the source lacks. */
 static svy_status
 push_missing(svy_column *c, size_t n, svy_err *err)
 {
@@ -595,6 +661,12 @@ push_missing(svy_column *c, size_t n, svy_err *err)
     return SVY_OK;
 }
 
+/*
+ * First pass: give 'dst' every column of 'src', and make a numeric 'dst'
+ * column text where 'src' holds text, so that the second pass mostly
+ * copies like to like.  If a step fails, 'dst' may be left with columns of
+ * unequal length: the caller can then only free it.
+ */
 svy_status
 svy_table_append(svy_table *dst, const svy_table *src, svy_err *err)
 {
@@ -617,6 +689,7 @@ svy_table_append(svy_table *dst, const svy_table *src, svy_err *err)
         if (s == NULL) {
             rc = push_missing(d, src->nrows, err);
         } else if (d->type == SVY_TEXT && s->type == SVY_NUM) {
+            /* Numbers into a text column go in their written form. */
             size_t k;
             char buf[SVY_NUM_BUFSZ];
             rc = SVY_OK;
@@ -630,6 +703,7 @@ svy_table_append(svy_table *dst, const svy_table *src, svy_err *err)
         if (rc != SVY_OK)
             return rc;
     }
+    /* Source lines come along, so appended rows still name their lines. */
     if (dst->lcap < old + src->nrows) {
         void *p = dst->lines;
         if (svy_mem_grow(&p, &dst->lcap, old + src->nrows, sizeof(size_t)) < 0)

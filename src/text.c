@@ -2,6 +2,9 @@
  * text.c - UTF-8 validation (table-free, with an 8-byte ASCII fast path,
  * since most survey data is ASCII codes), display width from a short list
  * of zero-width and wide ranges, and an iconv wrapper.
+ *
+ * Widths come from our own ranges rather than wcwidth(3), whose answer
+ * depends on the locale, and the tools run in the C locale.
  */
 #include "svy/text.h"
 
@@ -11,7 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid sequence at s (0 if invalid); *cut when truncated. */
+/*
+ * Length of the valid sequence at s (0 if invalid); *cut when the bytes up
+ * to the end of the buffer are a valid beginning, so that a streaming
+ * caller waits for more instead of failing.  Lead bytes C0, C1 and F5..FF
+ * could only start overlongs or values above U+10FFFF.
+ */
 static size_t
 seq_len(const unsigned char *s, size_t avail, int *cut)
 {
@@ -38,7 +46,11 @@ seq_len(const unsigned char *s, size_t avail, int *cut)
         if ((s[i] & 0xC0) != 0x80)
             return 0;
         cp = (cp << 6) | (s[i] & 0x3F);
-        /* Reject overlongs and surrogates as soon as the bits show them. */
+        /*
+         * Reject overlongs and surrogates as soon as the bits show them:
+         * E0 80..9F and F0 80..8F are overlong, ED A0..BF a surrogate, and
+         * F4 90..BF above U+10FFFF.
+         */
         if (i == 1 && len == 3 && c == 0xE0 && s[1] < 0xA0)
             return 0;
         if (i == 1 && len == 3 && c == 0xED && s[1] > 0x9F)
@@ -62,6 +74,8 @@ svy_utf8_check(const char *str, size_t n, int *incomplete)
         size_t len;
         int cut;
 
+        /* Eight ASCII bytes at a time: one mask test instead of eight;
+         * memcpy makes the unaligned load legal. */
         if (i + 8 <= n) {
             uint64_t w;
             memcpy(&w, s + i, 8);
@@ -80,6 +94,8 @@ svy_utf8_check(const char *str, size_t n, int *incomplete)
     return n;
 }
 
+/* A code point and its length; an invalid or cut sequence decodes as its
+ * first byte alone, so it counts one column, as text.h promises. */
 static uint32_t
 decode(const unsigned char *s, size_t n, size_t *len)
 {
@@ -98,6 +114,11 @@ decode(const unsigned char *s, size_t n, size_t *len)
     return cp;
 }
 
+/*
+ * Zero: combining diacritics (Cyrillic ones too), zero-width spaces and
+ * marks, the BOM, combining half marks.  Two: Hangul, CJK and Yi,
+ * fullwidth forms, emoji and the supplementary ideographic planes.
+ */
 static int
 cp_width(uint32_t cp)
 {
@@ -141,6 +162,8 @@ svy_utf8_fit(const char *str, size_t cols)
 
     while (i < n) {
         int cw = cp_width(decode(s + i, n - i, &len));
+        /* A zero-width mark after the last character that fits is kept,
+         * so a combining mark never loses its base. */
         if (w + (size_t)cw > cols)
             break;
         w += (size_t)cw;
@@ -161,6 +184,7 @@ svy_recoder_new(svy_recoder **out, const char *from, svy_err *err)
     *out = NULL;
     if ((r = malloc(sizeof(*r))) == NULL)
         return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    /* Any failure is reported as an unknown name, by far its usual cause. */
     r->cd = iconv_open("UTF-8", from);
     if (r->cd == (iconv_t)-1) {
         free(r);
@@ -174,6 +198,7 @@ svy_status
 svy_recoder_run(svy_recoder *r, const char *in, size_t n, svy_buf *out,
                 size_t *bad)
 {
+    /* The cast is for iconv's prototype; it never writes the input. */
     char *ip = (char *)in;
     size_t ileft = n;
 
@@ -181,6 +206,11 @@ svy_recoder_run(svy_recoder *r, const char *in, size_t n, svy_buf *out,
         size_t room = ileft * 3 + 16, oleft, rc;
         char *op;
 
+        /*
+         * Room for the worst case of a single-byte code page (3 UTF-8 bytes
+         * a byte) and iconv writes straight into the buffer; an E2BIG just
+         * goes round the loop.
+         */
         if (svy_buf_grow(out, room) != SVY_OK)
             return SVY_ENOMEM;
         op = out->data + out->len;
@@ -188,6 +218,8 @@ svy_recoder_run(svy_recoder *r, const char *in, size_t n, svy_buf *out,
         rc = iconv(r->cd, &ip, &ileft, &op, &oleft);
         out->len = (size_t)(op - out->data);
         out->data[out->len] = '\0';
+        /* EILSEQ, or EINVAL for a sequence cut at the end: '*bad' is the
+         * byte that does not convert. */
         if (rc == (size_t)-1 && errno != E2BIG) {
             *bad = (size_t)(ip - in);
             return SVY_EPARSE;

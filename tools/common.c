@@ -1,5 +1,7 @@
 /*
- * common.c - program-side helpers (see common.h).
+ * common.c - program-side helpers (see common.h).  Printing and exiting
+ * happen here or in a tool's main, never in the library, which returns a
+ * status and a message for this file to turn into text and an exit code.
  */
 #include "common.h"
 
@@ -13,7 +15,7 @@
 
 #include <gsl/gsl_errno.h>
 
-const char *progname = "svy";
+const char *progname = "svy"; /* until tool_init names the program */
 
 void
 tool_init(const char *argv0)
@@ -21,10 +23,16 @@ tool_init(const char *argv0)
     const char *slash = strrchr(argv0, '/');
 
     progname = slash ? slash + 1 : argv0;
+    /*
+     * Every category at "C", not only LC_NUMERIC, so that no output depends
+     * on the user's locale.  GSL's default handler aborts the process; with
+     * it off, GSL returns statuses that the engines translate.
+     */
     setlocale(LC_ALL, "C");
     gsl_set_error_handler_off();
 }
 
+/* The usage text goes to stderr here; only --help prints it to stdout. */
 void
 tool_usage(const char *usage)
 {
@@ -33,6 +41,7 @@ tool_usage(const char *usage)
     exit(EXIT_USAGE);
 }
 
+/* "PROG: message" on stderr, git style. */
 static void
 vwarn(const char *fmt, va_list ap)
 {
@@ -62,6 +71,7 @@ tool_die(int code, const char *fmt, ...)
     exit(code);
 }
 
+/* Notes go to stderr so that they never mix with data on stdout. */
 void
 tool_note(void *ctx, const char *msg)
 {
@@ -69,6 +79,11 @@ tool_note(void *ctx, const char *msg)
     fprintf(stderr, "%s: %s\n", progname, msg);
 }
 
+/*
+ * The one mapping from status to exit code.  Running out of memory is a
+ * system error (4).  With no default case, -Wswitch points out a status
+ * added to err.h but not here; a value outside the enum gets 4.
+ */
 int
 tool_exit_code(svy_status code)
 {
@@ -93,6 +108,7 @@ tool_die_err(const svy_err *err)
     exit(tool_exit_code(err->code));
 }
 
+/* Through tool_finish, so that a failed write of the line is noticed. */
 void
 tool_version(void)
 {
@@ -106,6 +122,8 @@ tool_int_arg(const char *s, const char *opt, long lo, long hi)
     char *end;
     long v;
 
+    /* Overflow (errno), no digits, trailing text and range are all usage
+     * errors. */
     errno = 0;
     v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < lo || v > hi)
@@ -119,6 +137,7 @@ tool_int_arg(const char *s, const char *opt, long lo, long hi)
 char
 tool_delim_arg(const char *s)
 {
+    /* A backslash-t typed literally is taken as a tab too. */
     if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0)
         return '\t';
     if (strlen(s) == 1 && strchr(",;|\t", s[0]))
@@ -143,6 +162,8 @@ tool_double_arg(const char *s, const char *opt)
 {
     double v;
 
+    /* The data's number grammar (num.h): "+2" or "1,5" is refused here as
+     * it would be in a file. */
     if (!svy_num_parse(s, strlen(s), 0, &v) || !isfinite(v))
         tool_die(EXIT_USAGE, "%s: expected a number, got '%s'", opt, s);
     return v;
@@ -151,6 +172,10 @@ tool_double_arg(const char *s, const char *opt)
 int
 tool_finish(int rc)
 {
+    /*
+     * Stdio buffers stdout, so a write error (a full disk) may show only
+     * at this flush; ferror catches one that an earlier implicit flush met.
+     */
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "%s: write error on standard output: %s\n", progname,
                 strerror(errno));

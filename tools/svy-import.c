@@ -1,6 +1,10 @@
 /*
  * svy-import - read fieldwork batches, append them by column name, check
  * them against the survey's codebook and write one canonical CSV.
+ *
+ * The work is svy_import_run (import.h).  This file parses the options,
+ * refuses dangerous combinations before any file is touched, and maps the
+ * outcome to an exit status.
  */
 #include <getopt.h>
 #include <stdint.h>
@@ -66,6 +70,7 @@ main(int argc, char **argv)
     svy_import_opts opts = {0};
     svy_import_result res = {0};
     svy_survey *survey = NULL;
+    /* SVY_SURVEY is the default for -s; an empty value means no survey. */
     const char *survey_dir = getenv("SVY_SURVEY");
     const char *out = "-", *rejects = NULL;
     static const char *stdin_only[] = {"-", NULL};
@@ -93,8 +98,11 @@ main(int argc, char **argv)
         default: tool_usage(usage);
         }
     }
+    /* No file arguments: standard input. */
     opts.files =
         argc > optind ? (const char *const *)argv + optind : stdin_only;
+    /* Raw batches may be the only copy of the fieldwork: never let an
+     * output replace one. */
     for (i = 0; opts.files[i]; i++)
         if (svy_same_file(opts.files[i], out) ||
             (rejects && svy_same_file(opts.files[i], rejects)))
@@ -106,6 +114,7 @@ main(int argc, char **argv)
                  "--rejects and the output are the same file "
                  "'%s'",
                  rejects);
+    /* Without a codebook there are no findings to list. */
     if (rejects && !(survey_dir && *survey_dir))
         tool_die(EXIT_USAGE, "--rejects needs a codebook to check against "
                              "(-s SURVEY)");
@@ -113,9 +122,11 @@ main(int argc, char **argv)
         svy_survey_open(&survey, survey_dir, &err) != SVY_OK)
         tool_die_err(&err);
     opts.codebook = survey ? svy_survey_codebook(survey) : NULL;
+    /* Notes (verbose lines, the summary) go to stderr. */
     opts.note = tool_note;
     if (svy_import_run(&opts, out, rejects, &res, &err) != SVY_OK)
         tool_die_err(&err);
     svy_survey_free(survey);
+    /* With --strict, findings make exit 1, after all output is written. */
     return tool_finish(strict && res.findings > 0 ? EXIT_CHECKS : EXIT_OK);
 }

@@ -2,6 +2,10 @@
  * svy-info - describe a dataset: one line per variable, frequency tables
  * (optionally weighted) with labels, or a draft codebook guessed from the
  * data.  The work is in the describe module (include/svy/describe.h).
+ *
+ * Options are checked before any file is opened, and the output is opened
+ * only once the input has been read and typed, so bad input creates no
+ * file, not even a temporary one.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -72,6 +76,7 @@ main(int argc, char **argv)
     svy_table *t = NULL;
     svy_output *o = NULL;
     svy_buf freq = SVY_BUF_INIT;
+    /* SVY_SURVEY is the default for -s; an empty value means no survey. */
     const char *survey_dir = getenv("SVY_SURVEY"), *out = "-", *in = "-";
     svy_err err = SVY_ERR_INIT;
     svy_status rc;
@@ -94,6 +99,7 @@ main(int argc, char **argv)
         case OPT_DRAFT: draft = 1; break;
         case OPT_DCOMMA: csv.decimal = SVY_DEC_COMMA; break;
         case OPT_DPOINT: csv.decimal = SVY_DEC_POINT; break;
+        /* The --freq option may be repeated: the lists are joined. */
         case OPT_FREQ:
             if ((freq.len && svy_buf_putc(&freq, ',')) ||
                 svy_buf_puts(&freq, optarg))
@@ -104,6 +110,7 @@ main(int argc, char **argv)
         default: tool_usage(usage);
         }
     }
+    /* One input at most: the description is of a single file. */
     if (argc - optind > 1)
         tool_usage(usage);
     if (draft && freq.len)
@@ -114,16 +121,19 @@ main(int argc, char **argv)
         tool_die(EXIT_USAGE, "--lang: expected en, ru or ky, got '%s'", lang);
     if (optind < argc)
         in = argv[optind];
+    /* Refuse an output that would replace the file being described. */
     if (svy_same_file(in, out))
         tool_die(EXIT_USAGE, "refusing to write over input '%s'", in);
     if (survey_dir && *survey_dir &&
         svy_survey_open(&survey, survey_dir, &err) != SVY_OK)
         tool_die_err(&err);
+    /* An explicit --lang wins over the survey's own language. */
     if (survey) {
         opts.codebook = svy_survey_codebook(survey);
         if (lang == NULL)
             opts.lang = svy_survey_lang(survey);
     }
+    /* The name the description gives for the data. */
     opts.source = strcmp(in, "-") == 0 ? "<stdin>" : in;
     /* A draft guesses types from the data alone, not from the codebook. */
     if (svy_csv_read_file(&t, in, &csv, NULL, &err) ||
@@ -137,6 +147,7 @@ main(int argc, char **argv)
         rc = svy_describe_freqs(t, freq.data, &opts, o, &err);
     else
         rc = svy_describe_write(t, &opts, o, &err);
+    /* Abort removes the temporary file: no half-written output file. */
     if (rc != SVY_OK) {
         svy_output_abort(o);
         tool_die_err(&err);

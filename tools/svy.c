@@ -41,6 +41,7 @@ installed(const char *self, const char *name)
         if (access(path, X_OK) == 0)
             return 1;
     }
+    /* Empty PATH entries are skipped, not read as the current directory. */
     while (p != NULL && *p) {
         size_t n = strcspn(p, ":");
         snprintf(path, sizeof(path), "%.*s/svy-%s", (int)n, p, name);
@@ -51,6 +52,8 @@ installed(const char *self, const char *name)
     return 0;
 }
 
+/* Only installed programs are listed: help never offers a command that
+ * cannot run. */
 static void
 list(const char *self)
 {
@@ -80,10 +83,13 @@ main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--version") == 0)
         tool_version();
+    /* A plain word only: no option, no path (which would run any program),
+     * and short enough for 'prog'. */
     if (argv[1][0] == '-' || strchr(argv[1], '/') ||
         strlen(argv[1]) > sizeof(prog) - 5)
         tool_usage(usage);
     snprintf(prog, sizeof(prog), "svy-%s", argv[1]);
+    /* The child's argv[0] is "svy-NAME", so its messages name it. */
     argv[1] = prog;
     slash = strrchr(argv[0], '/');
     if (slash != NULL &&
@@ -92,6 +98,7 @@ main(int argc, char **argv)
                  prog);
         execv(path, argv + 1);
     }
+    /* The exec calls return only on failure: then try PATH, then give up. */
     execvp(prog, argv + 1);
     if (errno == ENOENT)
         tool_die(EXIT_USAGE, "'%s' is not a svykit command; see 'svy help'",
