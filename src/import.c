@@ -61,6 +61,7 @@ struct state {
     const svy_var **vars; /* streaming: codebook variable per field */
     const char **fields;  /* streaming: output row with batch column */
     size_t *lens;
+    int failed;                 /* out of memory inside a callback */
 };
 
 static void note(const struct state *s, const char *fmt, ...)
@@ -273,11 +274,11 @@ append_batch(struct state *s, svy_table *t, svy_err *err)
         svy_column *c;
         if ((rc = svy_table_add_column(t, s->opts->batch_col, SVY_TEXT, &c,
                                        err)) != SVY_OK)
-            return rc;
+            goto fail;
         for (i = 0; i < svy_table_nrows(t); i++)
             if ((rc = svy_column_set_text(c, i, b->file, strlen(b->file),
                                           err)) != SVY_OK)
-                return rc;
+                goto fail;
     }
     if (s->all == NULL) {
         s->all = t;
@@ -298,7 +299,8 @@ append_batch(struct state *s, svy_table *t, svy_err *err)
                  b->file, name, before, plural(before));
     }
     rc = svy_table_append(s->all, t, err);
-    svy_table_free(t);
+fail:
+    svy_table_free(t); /* ours on every path but the first batch's */
     return rc;
 }
 
@@ -377,9 +379,13 @@ on_finding(const svy_finding *f, void *ctx)
     for (i = 0; i < b->nnames; i++)
         if (strcmp(b->names[i], f->variable) == 0)
             col = i + 1;
-    return add_finding(s, k - 1, svy_table_row_line(s->all, f->row), col,
-                       f->variable, f->kind, f->value, f->problem,
-                       NULL) != SVY_OK;
+    if (add_finding(s, k - 1, svy_table_row_line(s->all, f->row), col,
+                    f->variable, f->kind, f->value, f->problem,
+                    NULL) != SVY_OK) {
+        s->failed = 1; /* stops the check; svy_import_run reports it */
+        return 1;
+    }
+    return 0;
 }
 
 /*
@@ -496,6 +502,10 @@ svy_import_run(const svy_import_opts *opts, const char *out,
             (rc = svy_codebook_check(opts->codebook, s.all, on_finding, &s,
                                      err)) != SVY_OK)
             goto out;
+        if (s.failed) {
+            rc = nomem(err);
+            goto out;
+        }
         if ((rc = svy_csv_write(s.all, s.out, err)) != SVY_OK)
             goto out;
         res->cols = svy_table_ncols(s.all);

@@ -234,8 +234,7 @@ svy_output_open(svy_output **out, const char *path, svy_err *err)
                 svy_output_abort(o);
                 return rc;
             }
-            *out = o;
-            return SVY_OK;
+            goto opened; /* in place, but still gzip for a .gz name */
         }
     }
     sprintf(o->tmp, "%s.tmpXXXXXX", path);
@@ -259,6 +258,7 @@ svy_output_open(svy_output **out, const char *path, svy_err *err)
      * gzclose closes, so 'o->fd' stays ours to close for both kinds of
      * file.  Level 6 is zlib's default balance of speed and size.
      */
+opened:
     if (ends_with(path, ".gz")) {
         int fd2 = dup(o->fd);
         if (fd2 < 0 || (o->gz = gzdopen(fd2, "wb6")) == NULL) {

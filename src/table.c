@@ -529,8 +529,12 @@ svy_column_to_text(svy_column *c, svy_err *err)
         goto fail;
     for (i = 0; i < c->len; i++) {
         size_t n = svy_num_format(c->num[i], buf);
-        if (arena_put(&tmp, buf, n, &tmp.off[i], err) != SVY_OK)
-            goto fail;
+        svy_status rc = arena_put(&tmp, buf, n, &tmp.off[i], err);
+        if (rc != SVY_OK) { /* keep arena_put's message (4 GiB limit) */
+            free(tmp.off);
+            free(tmp.arena);
+            return rc;
+        }
     }
     free(c->num);
     c->num = NULL;

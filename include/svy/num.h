@@ -11,7 +11,9 @@
  * (phone numbers), "nan", "inf", hexadecimal, thousands separators.
  * svy_num_format writes the shortest decimal that reads back to the same
  * double, so a value survives any number of trips through the pipeline.
- * Both functions are pure and never allocate.
+ * Both functions are pure.  svy_num_format never allocates; svy_num_parse
+ * allocates only a scratch copy for the rare text of 512 bytes or more
+ * that needs strtod (and reads it as not a number if that fails).
  */
 #ifndef SVY_NUM_H
 #define SVY_NUM_H
