@@ -157,6 +157,18 @@ tool_encoding_arg(const char *s)
     tool_die(EXIT_USAGE, "-e: expected utf-8, cp1251 or auto, got '%s'", s);
 }
 
+int
+tool_csv_option(int ch, const char *arg, svy_csv_opts *csv)
+{
+    switch (ch) {
+    case 'd': csv->delim = tool_delim_arg(arg); return 1;
+    case 'e': csv->encoding = tool_encoding_arg(arg); return 1;
+    case TOOL_OPT_DCOMMA: csv->decimal = SVY_DEC_COMMA; return 1;
+    case TOOL_OPT_DPOINT: csv->decimal = SVY_DEC_POINT; return 1;
+    }
+    return 0;
+}
+
 double
 tool_double_arg(const char *s, const char *opt)
 {

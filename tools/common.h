@@ -58,6 +58,34 @@ void tool_version(void) __attribute__((noreturn));
 /* Parse an integer option in [lo, hi] or die with a usage error. */
 long tool_int_arg(const char *s, const char *opt, long lo, long hi);
 
+/*
+ * The options every program that reads CSV takes, in one place: the help
+ * lines, the long options (put TOOL_CSV_LONGOPTS in the option table and
+ * "d:e:" in the optstring) and their handling.  Long-only options use codes
+ * from TOOL_OPT_BASE up, so programs number their own from 256.
+ */
+#define TOOL_CSV_HELP                                                          \
+    "  -d, --delimiter C     ',' ';' '|' or 'tab' (default: detect)\n"         \
+    "  -e, --encoding ENC    utf-8, cp1251 or auto (default auto)\n"           \
+    "      --decimal-comma   read '1,5' as 1.5 in any file\n"                  \
+    "      --decimal-point   never read ',' as a decimal separator\n"
+
+enum { TOOL_OPT_BASE = 1000, TOOL_OPT_DCOMMA = TOOL_OPT_BASE, TOOL_OPT_DPOINT };
+
+/* clang-format off */
+#define TOOL_CSV_LONGOPTS                                                      \
+    {"delimiter", required_argument, NULL, 'd'},                               \
+    {"encoding", required_argument, NULL, 'e'},                                \
+    {"decimal-comma", no_argument, NULL, TOOL_OPT_DCOMMA},                     \
+    {"decimal-point", no_argument, NULL, TOOL_OPT_DPOINT}
+/* clang-format on */
+
+/*
+ * Apply option 'ch' (with 'arg') to 'csv' when it is one of the CSV
+ * options; returns 1 when it was, 0 otherwise.  Bad values exit 2.
+ */
+int tool_csv_option(int ch, const char *arg, svy_csv_opts *csv);
+
 /* The -d argument of the CSV readers: ',' ';' '|' or 'tab'; else exit 2. */
 char tool_delim_arg(const char *s);
 

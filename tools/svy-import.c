@@ -27,11 +27,8 @@ static const char help[] =
     "\n"
     "  -s, --survey DIR      check values against DIR/codebook.csv\n"
     "  -o, --output FILE     write to FILE (default stdout)\n"
-    "      --rejects FILE    write each codebook finding as a CSV row\n"
-    "  -d, --delimiter C     ',' ';' '|' or 'tab' (default: detect)\n"
-    "  -e, --encoding ENC    utf-8, cp1251 or auto (default auto)\n"
-    "      --decimal-comma   read '1,5' as 1.5 in any file\n"
-    "      --decimal-point   never read ',' as a decimal separator\n"
+    "      --rejects FILE    write each codebook finding as a CSV "
+    "row\n" TOOL_CSV_HELP
     "      --batch-col NAME  add column NAME holding each row's file\n"
     "      --strict          exit 1 when the codebook check finds anything\n"
     "  -v, --verbose         report each file read\n"
@@ -39,25 +36,15 @@ static const char help[] =
     "      --version         show the version\n"
     "\n" TOOL_EXIT_HELP;
 
-enum {
-    OPT_REJECTS = 256,
-    OPT_DCOMMA,
-    OPT_DPOINT,
-    OPT_BATCH,
-    OPT_STRICT,
-    OPT_VERSION
-};
+enum { OPT_REJECTS = 256, OPT_BATCH, OPT_STRICT, OPT_VERSION };
 
 static const struct option longopts[] = {
-    {"delimiter", required_argument, NULL, 'd'},
-    {"encoding", required_argument, NULL, 'e'},
+    TOOL_CSV_LONGOPTS,
     {"help", no_argument, NULL, 'h'},
     {"output", required_argument, NULL, 'o'},
     {"survey", required_argument, NULL, 's'},
     {"verbose", no_argument, NULL, 'v'},
     {"batch-col", required_argument, NULL, OPT_BATCH},
-    {"decimal-comma", no_argument, NULL, OPT_DCOMMA},
-    {"decimal-point", no_argument, NULL, OPT_DPOINT},
     {"rejects", required_argument, NULL, OPT_REJECTS},
     {"strict", no_argument, NULL, OPT_STRICT},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -80,8 +67,6 @@ main(int argc, char **argv)
     tool_init(argv[0]);
     while ((ch = getopt_long(argc, argv, "d:e:ho:s:v", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'd': opts.csv.delim = tool_delim_arg(optarg); break;
-        case 'e': opts.csv.encoding = tool_encoding_arg(optarg); break;
         case 'h':
             fputs(usage, stdout);
             fputs(help, stdout);
@@ -90,12 +75,12 @@ main(int argc, char **argv)
         case 's': survey_dir = optarg; break;
         case 'v': opts.verbose = 1; break;
         case OPT_BATCH: opts.batch_col = optarg; break;
-        case OPT_DCOMMA: opts.csv.decimal = SVY_DEC_COMMA; break;
-        case OPT_DPOINT: opts.csv.decimal = SVY_DEC_POINT; break;
         case OPT_REJECTS: rejects = optarg; break;
         case OPT_STRICT: strict = 1; break;
         case OPT_VERSION: tool_version();
-        default: tool_usage(usage);
+        default:
+            if (!tool_csv_option(ch, optarg, &opts.csv))
+                tool_usage(usage);
         }
     }
     /* No file arguments: standard input. */

@@ -29,11 +29,8 @@ static const char help[] =
     "  -w, --weight VAR      add weighted counts and percents to --freq\n"
     "      --freq VAR,...    frequency table of each variable\n"
     "      --codebook-draft  write a draft codebook.csv instead\n"
-    "      --lang LANG       labels in en, ru or ky (default: the survey's)\n"
-    "  -d, --delimiter C     ',' ';' '|' or 'tab' (default: detect)\n"
-    "  -e, --encoding ENC    utf-8, cp1251 or auto (default auto)\n"
-    "      --decimal-comma   read '1,5' as 1.5 in any file\n"
-    "      --decimal-point   never read ',' as a decimal separator\n"
+    "      --lang LANG       labels in en, ru or ky (default: the "
+    "survey's)\n" TOOL_CSV_HELP
     "  -o, --output FILE     write to FILE (default stdout)\n"
     "  -h, --help            show this help\n"
     "      --version         show the version\n"
@@ -42,25 +39,15 @@ static const char help[] =
     "negative or non-numeric weight is bad input (3).\n"
     "\n" TOOL_EXIT_HELP;
 
-enum {
-    OPT_DRAFT = 256,
-    OPT_DCOMMA,
-    OPT_DPOINT,
-    OPT_FREQ,
-    OPT_LANG,
-    OPT_VERSION
-};
+enum { OPT_DRAFT = 256, OPT_FREQ, OPT_LANG, OPT_VERSION };
 
 static const struct option longopts[] = {
-    {"delimiter", required_argument, NULL, 'd'},
-    {"encoding", required_argument, NULL, 'e'},
+    TOOL_CSV_LONGOPTS,
     {"help", no_argument, NULL, 'h'},
     {"output", required_argument, NULL, 'o'},
     {"survey", required_argument, NULL, 's'},
     {"weight", required_argument, NULL, 'w'},
     {"codebook-draft", no_argument, NULL, OPT_DRAFT},
-    {"decimal-comma", no_argument, NULL, OPT_DCOMMA},
-    {"decimal-point", no_argument, NULL, OPT_DPOINT},
     {"freq", required_argument, NULL, OPT_FREQ},
     {"lang", required_argument, NULL, OPT_LANG},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -87,8 +74,6 @@ main(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "d:e:ho:s:w:", longopts, NULL)) !=
            -1) {
         switch (ch) {
-        case 'd': csv.delim = tool_delim_arg(optarg); break;
-        case 'e': csv.encoding = tool_encoding_arg(optarg); break;
         case 'h':
             fputs(usage, stdout);
             fputs(help, stdout);
@@ -97,8 +82,6 @@ main(int argc, char **argv)
         case 's': survey_dir = optarg; break;
         case 'w': opts.weight = optarg; break;
         case OPT_DRAFT: draft = 1; break;
-        case OPT_DCOMMA: csv.decimal = SVY_DEC_COMMA; break;
-        case OPT_DPOINT: csv.decimal = SVY_DEC_POINT; break;
         /* The --freq option may be repeated: the lists are joined. */
         case OPT_FREQ:
             if ((freq.len && svy_buf_putc(&freq, ',')) ||
@@ -107,7 +90,9 @@ main(int argc, char **argv)
             break;
         case OPT_LANG: lang = optarg; break;
         case OPT_VERSION: tool_version();
-        default: tool_usage(usage);
+        default:
+            if (!tool_csv_option(ch, optarg, &csv))
+                tool_usage(usage);
         }
     }
     /* One input at most: the description is of a single file. */
