@@ -7,7 +7,10 @@
 
 #define SVY_VERSION "0.1.0"
 
+#include "svy/bind.h"
 #include "svy/buf.h"
+#include "svy/calibrate.h"
+#include "svy/cells.h"
 #include "svy/codebook.h"
 #include "svy/csv.h"
 #include "svy/describe.h"
@@ -18,6 +21,10 @@
 #include "svy/num.h"
 #include "svy/survey.h"
 #include "svy/table.h"
+#include "svy/targets.h"
 #include "svy/text.h"
+#include "svy/weight.h"
+#include "svy/wformat.h"
+#include "svy/wreport.h"
 
 #endif
