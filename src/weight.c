@@ -41,7 +41,6 @@
 #include "svy/cells.h"
 #include "svy/mem.h"
 #include "svy/num.h"
-#include "svy/wformat.h"
 
 #define MISSING_CAT "(missing)" /* name of the missing category */
 
@@ -655,7 +654,7 @@ format_cached(struct fmt_slot *cache, double v, size_t *len)
     bits *= 0xbf58476d1ce4e5b9ULL;
     s = &cache[(bits >> 40) & (FMT_SLOTS - 1)];
     if (!s->used || memcmp(&s->v, &v, sizeof(v)) != 0) {
-        s->len = (unsigned char)svy_wformat(v, s->text);
+        s->len = (unsigned char)svy_num_format(v, s->text);
         s->v = v;
         s->used = 1;
     }

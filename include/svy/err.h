@@ -58,6 +58,14 @@ svy_status svy_err_vset(svy_err *err, svy_status code, const char *fmt,
  */
 svy_status svy_err_prefix(svy_err *err, const char *prefix);
 
+/*
+ * A note for the person running a program: not an error, but something
+ * they should know (a column missing from a batch, a margin rescaled).
+ * Library calls that have notes take one of these and a context pointer;
+ * programs print the message on stderr.  'msg' is borrowed for the call.
+ */
+typedef void (*svy_note_fn)(void *ctx, const char *msg);
+
 /* A short constant description of a status ("out of memory"). */
 const char *svy_strerror(svy_status code);
 

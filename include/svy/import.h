@@ -20,8 +20,6 @@
 #include "svy/csv.h"
 #include "svy/err.h"
 
-typedef void (*svy_note_fn)(void *ctx, const char *msg);
-
 typedef struct svy_import_opts {
     const char *const *files;     /* NULL-terminated; "-" is stdin */
     svy_csv_opts csv;             /* delimiter, encoding, decimal comma */

@@ -24,7 +24,6 @@
 #include "svy/targets.h"
 #include "svy/text.h"
 #include "svy/weight.h"
-#include "svy/wformat.h"
 #include "svy/wreport.h"
 
 #endif

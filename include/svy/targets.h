@@ -46,13 +46,6 @@
 #include "svy/err.h"
 #include "svy/table.h"
 
-/*
- * A callback for notes the person running the program should see (a
- * rescaled margin).  The same type as import.h's; C11 allows the typedef
- * to be repeated.  The message is borrowed for the call.
- */
-typedef void (*svy_note_fn)(void *ctx, const char *msg);
-
 typedef struct svy_targets svy_targets;
 typedef struct svy_margin svy_margin;
 

@@ -358,7 +358,8 @@ test_num_format_shortest_forms(void)
     CHECK_STR(fmt(0.1 + 0.2), "0.30000000000000004");
     CHECK_STR(fmt(1.0 / 3.0), "0.3333333333333333");
     CHECK_STR(fmt(123456789.123456789), "123456789.12345679");
-    CHECK_STR(fmt(0.00001), "0.00001");
+    /* Below 1e-4 the printf forms take over: exponent notation. */
+    CHECK_STR(fmt(0.00001), "1e-05");
     CHECK_STR(fmt(1e14), "100000000000000");
     CHECK_STR(fmt(999999999999999.0), "999999999999999");
     CHECK_STR(fmt(1e-7), "1e-07");
@@ -526,8 +527,42 @@ test_num_format_fits_buffer(void)
     CHECK(worst >= 20);
 }
 
+/*
+ * Values that take the exact shortest-decimal path (1e-4 <= v < 1e15, not
+ * integers), as computed weights do: the shortest text, and a power of two
+ * and the ends of the range read back exactly.
+ */
+static void
+test_num_format_exact_path(void)
+{
+    char buf[SVY_NUM_BUFSZ];
+    double back;
+    static const double vs[] = {
+        0.1,    2.0 / 3,          0.5, 1024.0 + 1.0 / 1024, 9.999999999999998,
+        0.0001, 999999999999999.9};
+    size_t i;
+
+    CHECK_INT(svy_num_format(0.1 + 0.2, buf), 19);
+    CHECK_STR(buf, "0.30000000000000004");
+    svy_num_format(1.2, buf);
+    CHECK_STR(buf, "1.2");
+    svy_num_format(20.8 / 12, buf);
+    CHECK_STR(buf, "1.7333333333333334");
+    svy_num_format(0.00012, buf);
+    CHECK_STR(buf, "0.00012");
+    svy_num_format(123456789.5, buf);
+    CHECK_STR(buf, "123456789.5");
+    svy_num_format(-2.5, buf);
+    CHECK_STR(buf, "-2.5");
+    for (i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+        size_t n = svy_num_format(vs[i], buf);
+        CHECK(svy_num_parse(buf, n, 0, &back) && back == vs[i]);
+    }
+}
+
 static const struct check_case cases[] = {
     CASE(test_num_parse_accepts),
+    CASE(test_num_format_exact_path),
     CASE(test_num_parse_rejects),
     CASE(test_num_parse_comma),
     CASE(test_num_parse_code),
