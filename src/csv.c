@@ -794,3 +794,253 @@ svy_csv_write_file(const svy_table *t, const char *path, svy_err *err)
     }
     return svy_output_commit(o, err);
 }
+
+/*
+ * Records (see csv.h).  In record mode each record is serialised at once
+ * with the writer's quoting into one growing text buffer, with its end
+ * offset; the kept columns go to a small table through the ordinary column
+ * pushes.  Writing is then a memcpy of each record plus the added cells.
+ */
+struct svy_records {
+    svy_buf header; /* canonical header, no line end */
+    svy_buf text;   /* every record, back to back */
+    size_t *ends;   /* end of record i in 'text' */
+    size_t n, cap;
+    svy_table *t;
+    int whole; /* the table holds every column */
+    /* Reading only. */
+    const svy_csv_opts *opts;
+    const char *const *keep;
+    const char *replace;
+    struct svy_csv_builder b;
+    size_t *kidx; /* header index of each kept column */
+    svy_column **kcols;
+    size_t nkept;
+};
+
+/* Serialise 'n' fields as one canonical record (no line end) into 'b'. */
+static svy_status
+serialise(svy_buf *b, const char *const *fields, const size_t *lens, size_t n)
+{
+    size_t need = 2, i;
+    char *p;
+
+    for (i = 0; i < n; i++)
+        need += 2 * lens[i] + 3;
+    if (b->len + need + 1 > b->cap && svy_buf_grow(b, need) != SVY_OK)
+        return SVY_ENOMEM;
+    p = b->data + b->len;
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            *p++ = ',';
+        if (n == 1 && lens[i] == 0) /* not a blank line: see write_row */
+            *p++ = '"', *p++ = '"';
+        else
+            p = put_field(p, fields[i], lens[i]);
+    }
+    b->len = (size_t)(p - b->data);
+    b->data[b->len] = '\0';
+    return SVY_OK;
+}
+
+static int
+wanted(const svy_records *r, const char *name, size_t i)
+{
+    size_t k;
+
+    if (i == 0)
+        return 1;
+    for (k = 0; r->keep && r->keep[k]; k++)
+        if (strcmp(r->keep[k], name) == 0)
+            return 1;
+    return 0;
+}
+
+static svy_status
+records_header(void *ctx, const char *const *names, size_t n,
+               const svy_csv_info *info, svy_err *err)
+{
+    svy_records *r = ctx;
+    svy_decimal dec = r->opts ? r->opts->decimal : SVY_DEC_AUTO;
+    size_t i, *lens;
+    svy_status rc;
+
+    r->whole =
+        !(dec == SVY_DEC_POINT || (dec == SVY_DEC_AUTO && info->delim == ','));
+    for (i = 0; i < n && !r->whole; i++)
+        if (r->replace && strcmp(names[i], r->replace) == 0)
+            r->whole = 1;
+    if (r->whole)
+        return svy_csv_table_sink.header(&r->b, names, n, info, err);
+    if ((lens = calloc(n ? n : 1, sizeof(*lens))) == NULL ||
+        (r->kidx = calloc(n ? n : 1, sizeof(*r->kidx))) == NULL ||
+        (r->kcols = calloc(n ? n : 1, sizeof(*r->kcols))) == NULL) {
+        free(lens);
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    }
+    for (i = 0; i < n; i++)
+        lens[i] = strlen(names[i]);
+    rc = serialise(&r->header, names, lens, n);
+    free(lens);
+    if (rc != SVY_OK)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    for (i = 0; i < n; i++) {
+        if (!wanted(r, names[i], i))
+            continue;
+        if ((rc = svy_table_add_column(r->t, names[i], SVY_TEXT,
+                                       &r->kcols[r->nkept], err)) != SVY_OK)
+            return rc;
+        r->kidx[r->nkept++] = i;
+    }
+    return SVY_OK;
+}
+
+static svy_status
+records_row(void *ctx, const char *const *fields, const size_t *lens, size_t n,
+            size_t line, svy_err *err)
+{
+    svy_records *r = ctx;
+    size_t k;
+    svy_status rc;
+
+    if (r->whole)
+        return svy_csv_table_sink.row(&r->b, fields, lens, n, line, err);
+    if (serialise(&r->text, fields, lens, n) != SVY_OK)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    if (r->n == r->cap) {
+        void *p = r->ends;
+        if (svy_mem_grow(&p, &r->cap, r->n + 1, sizeof(*r->ends)) < 0)
+            return svy_err_set(err, SVY_ENOMEM, "out of memory");
+        r->ends = p;
+    }
+    r->ends[r->n++] = r->text.len;
+    for (k = 0; k < r->nkept; k++)
+        if ((rc = svy_column_push_text(r->kcols[k], fields[r->kidx[k]],
+                                       lens[r->kidx[k]], err)) != SVY_OK)
+            return rc;
+    return svy_table_commit_row(r->t, line, err);
+}
+
+static const svy_csv_sink records_sink = {records_header, records_row};
+
+void
+svy_records_free(svy_records *r)
+{
+    if (r == NULL)
+        return;
+    svy_buf_release(&r->header);
+    svy_buf_release(&r->text);
+    free(r->ends);
+    svy_table_free(r->t);
+    svy_csv_builder_release(&r->b);
+    free(r->kidx);
+    free(r->kcols);
+    free(r);
+}
+
+svy_status
+svy_records_read(svy_records **out, const char *path, const svy_csv_opts *opts,
+                 const char *const *keep, const char *replace, svy_err *err)
+{
+    svy_records *r = calloc(1, sizeof(*r));
+    svy_csv_info info = {0};
+    svy_input *in = NULL;
+    svy_status rc;
+
+    *out = NULL;
+    if (r == NULL)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    r->opts = opts;
+    r->keep = keep;
+    r->replace = replace;
+    if ((rc = svy_table_new(&r->t, err)) != SVY_OK ||
+        (rc = svy_csv_builder_init(&r->b, err)) != SVY_OK ||
+        (rc = svy_input_open(&in, path, err)) != SVY_OK ||
+        (rc = svy_csv_scan(in, opts, &info, &records_sink, r, err)) != 0)
+        goto out;
+    if (r->whole || r->nkept == 0) {
+        /* Whole mode, or an empty file: the table is the file. */
+        svy_table_free(r->t);
+        r->t = svy_csv_builder_finish(&r->b, opts, &info);
+        r->whole = 1;
+    }
+    r->opts = NULL;
+    r->keep = NULL;
+    r->replace = NULL;
+    *out = r;
+    r = NULL;
+out:
+    svy_input_close(in);
+    svy_records_free(r);
+    return rc;
+}
+
+svy_table *
+svy_records_table(svy_records *r)
+{
+    return r->t;
+}
+
+svy_status
+svy_records_write(const svy_records *r, const char *const *added, size_t n,
+                  svy_output *o, svy_err *err)
+{
+    const svy_column **cols = NULL;
+    const char **cells = NULL;
+    size_t *lens = NULL, i, k, start = 0;
+    char *nums = NULL;
+    svy_status rc = SVY_OK;
+
+    if (r->whole)
+        return svy_csv_write(r->t, o, err);
+    cols = calloc(n + 1, sizeof(*cols));
+    cells = calloc(n + 1, sizeof(*cells));
+    lens = calloc(n + 1, sizeof(*lens));
+    nums = svy_mem_alloc(n + 1, SVY_NUM_BUFSZ);
+    if (!cols || !cells || !lens || !nums) {
+        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (k = 0; k < n; k++)
+        if ((cols[k] = svy_table_find(r->t, added[k])) == NULL) {
+            rc =
+                svy_err_set(err, SVY_EINVAL, "no column '%s' to add", added[k]);
+            goto out;
+        }
+    /* The header: the file's, then the added names. */
+    if ((rc = svy_output_write(o, r->header.data, r->header.len, err)))
+        goto out;
+    for (k = 0; k < n; k++) {
+        cells[k] = added[k];
+        lens[k] = strlen(added[k]);
+    }
+    for (i = 0; i <= r->n && rc == SVY_OK; i++) {
+        size_t len = i == 0 ? 0 : r->ends[i - 1] - start, need = len + 1;
+        char *p, *q;
+
+        for (k = 0; k < n && i > 0; k++)
+            cells[k] = svy_column_format(cols[k], i - 1,
+                                         nums + k * SVY_NUM_BUFSZ, &lens[k]);
+        for (k = 0; k < n; k++)
+            need += 2 * lens[k] + 3;
+        if ((rc = svy_output_reserve(o, need, &p, err)) != SVY_OK)
+            break;
+        if (len > 0)
+            memcpy(p, r->text.data + start, len);
+        q = p + len;
+        for (k = 0; k < n; k++) {
+            *q++ = ',';
+            q = put_field(q, cells[k], lens[k]);
+        }
+        *q++ = '\n';
+        svy_output_advance(o, (size_t)(q - p));
+        if (i > 0)
+            start = r->ends[i - 1];
+    }
+out:
+    free(cols);
+    free(cells);
+    free(lens);
+    free(nums);
+    return rc;
+}

@@ -88,14 +88,43 @@ static const struct option longopts[] = {
 };
 
 /* Write the data (or the report) through a temporary file. */
+/*
+ * The columns weighting reads: every margin's variables, the base weight
+ * and the id; the others are carried through as text.  NULL-terminated;
+ * the strings are borrowed from 'tg' and 'o'.  NULL when out of memory.
+ */
+static const char **
+needed_columns(const svy_targets *tg, const svy_weight_opts *o)
+{
+    size_t i, j, n = 0, cap = 3;
+    const char **v;
+
+    for (i = 0; i < svy_targets_nmargins(tg); i++)
+        cap += svy_margin_nvars(svy_targets_margin(tg, i));
+    if ((v = calloc(cap, sizeof(*v))) == NULL)
+        return NULL;
+    for (i = 0; i < svy_targets_nmargins(tg); i++) {
+        const svy_margin *m = svy_targets_margin(tg, i);
+        for (j = 0; j < svy_margin_nvars(m); j++)
+            v[n++] = svy_margin_var(m, j);
+    }
+    if (o->base)
+        v[n++] = o->base;
+    if (o->id)
+        v[n++] = o->id;
+    return v;
+}
+
 static void
-write_out(const char *path, const svy_table *t, const svy_weight_result *res)
+write_out(const char *path, const svy_records *rec, const char *name,
+          const svy_weight_result *res)
 {
     svy_output *o = NULL;
     svy_err err = SVY_ERR_INIT;
 
     if (svy_output_open(&o, path, &err) ||
-        (t ? svy_csv_write(t, o, &err) : svy_wreport_json(res, o, &err))) {
+        (rec ? svy_records_write(rec, &name, 1, o, &err)
+             : svy_wreport_json(res, o, &err))) {
         svy_output_abort(o);
         tool_die_err(&err);
     }
@@ -110,7 +139,9 @@ main(int argc, char **argv)
     svy_csv_opts csv = {0};
     svy_survey *sv = NULL;
     svy_targets *tg = NULL;
+    svy_records *rec = NULL;
     svy_table *t = NULL;
+    const char **keep = NULL;
     svy_weight_result *res = NULL;
     svy_buf sum = SVY_BUF_INIT;
     const char *dir = getenv("SVY_SURVEY"), *tpath = NULL, *out = "-";
@@ -202,24 +233,29 @@ main(int argc, char **argv)
         tool_die(EXIT_USAGE, "no targets: give -t TARGETS or -s SURVEY");
     o.source = strcmp(in, "-") == 0 ? "<stdin>" : in;
     o.note = tool_note;
+    if (o.name == NULL)
+        o.name = "weight";
     if (svy_targets_read(&tg, tpath, tool_note, NULL, &err) ||
-        svy_csv_read_file(&t, in, &csv, NULL, &err))
+        (keep = needed_columns(tg, &o)) == NULL ||
+        svy_records_read(&rec, in, &csv, keep, o.name, &err))
         tool_die_err(&err);
+    t = svy_records_table(rec);
     rc = svy_weight_run(t, tg, &o, &res, &err);
     if (rc != SVY_OK && rc != SVY_ENOCONV)
         tool_die_err(&err);
     if (report)
-        write_out(report, NULL, res);
+        write_out(report, NULL, NULL, res);
     if ((report || verbose) && svy_wreport_text(res, &sum) == SVY_OK)
         for (line = strtok(sum.data, "\n"); line; line = strtok(NULL, "\n"))
             tool_warn("%s", line);
     if (rc == SVY_OK || o.keep_last)
-        write_out(out, t, NULL);
+        write_out(out, rec, o.name, NULL);
     if (rc != SVY_OK)
         tool_warn("%s", err.msg);
     svy_buf_release(&sum);
     svy_weight_result_free(res);
-    svy_table_free(t);
+    svy_records_free(rec);
+    free(keep);
     svy_targets_free(tg);
     svy_survey_free(sv);
     free(tdef);

@@ -112,6 +112,49 @@ svy_status svy_csv_scan(svy_input *in, const svy_csv_opts *opts,
                         svy_csv_info *info, const svy_csv_sink *sink, void *ctx,
                         svy_err *err);
 
+/*
+ * Records: a file held for a program that only appends columns (a weight)
+ * and needs a few of the others.  Each record is kept as one line of
+ * canonical CSV text, and only the named columns are parsed into a table,
+ * so holding a million rows costs one copy of the text and no per-field
+ * work beyond what writing it costs anyway.
+ *
+ * When a file needs the per-column decimal-comma judgement (a ';' file in
+ * auto mode, or --decimal-comma), or already has a column named 'replace',
+ * the whole file is read into the table instead, and writing falls back to
+ * svy_csv_write: the caller sees no difference but speed.
+ */
+typedef struct svy_records svy_records;
+
+/*
+ * Read 'path' ("-" for stdin) with 'opts' (may be NULL).  'keep' (a
+ * NULL-terminated list, may be NULL) names the columns to parse into the
+ * table; names the header lacks are ignored, and the header's first column
+ * is always kept (programs name rows by it).  'replace' (may be NULL) is a
+ * column the caller will add: if the file has it, the whole table is kept.
+ * Errors as svy_csv_read.
+ */
+svy_status svy_records_read(svy_records **out, const char *path,
+                            const svy_csv_opts *opts, const char *const *keep,
+                            const char *replace, svy_err *err);
+
+/*
+ * The table of kept columns (or of every column), in header order, with
+ * source lines.  Borrowed; the caller may add columns to it, which
+ * svy_records_write then appends to each record.
+ */
+svy_table *svy_records_table(svy_records *r);
+
+/*
+ * Write the header and every record, followed by the table's columns named
+ * in 'added' ('n' names, each added by the caller after reading), to 'o'.
+ */
+svy_status svy_records_write(const svy_records *r, const char *const *added,
+                             size_t n, svy_output *o, svy_err *err);
+
+/* Free; NULL is a no-op. */
+void svy_records_free(svy_records *r);
+
 /* Open 'path' ("-" for stdin) and svy_csv_read it. */
 svy_status svy_csv_read_file(svy_table **out, const char *path,
                              const svy_csv_opts *opts, svy_csv_info *info,
