@@ -184,6 +184,14 @@ on_field(void *s, size_t len, void *data)
         if (memchr(p, '\0', len) != NULL)
             goto nul_byte;
     }
+    /* A field-wise sink takes the field straight from libcsv's buffer,
+     * which CSV_APPEND_NULL keeps NUL-terminated. */
+    if (r->header_done && r->sink->field != NULL) {
+        if (r->field < r->ncols)
+            r->rc = r->sink->field(r->ctx, r->field, p, len, r->err);
+        r->field++;
+        return;
+    }
     if (r->field == r->cap && grow_fields(r) < 0) {
         fail(r, SVY_ENOMEM, "out of memory");
         return;
@@ -253,7 +261,9 @@ on_record(int c, void *data)
     if (r->rc != SVY_OK)
         return;
     if (r->field > 0) {
-        for (i = 0; i < r->field; i++)
+        /* Field-wise sinks already have the fields; 'row' closes it. */
+        int fieldwise = r->header_done && r->sink->field != NULL;
+        for (i = 0; i < r->field && !fieldwise; i++)
             r->ptrs[i] = r->row.data + r->offs[i];
         if (!r->header_done)
             emit_header(r);
@@ -261,7 +271,8 @@ on_record(int c, void *data)
             fail(r, SVY_EPARSE, "expected %zu fields, found %zu", r->ncols,
                  r->field);
         else if (r->sink->row)
-            r->rc = r->sink->row(r->ctx, r->ptrs, r->lens, r->ncols,
+            r->rc = r->sink->row(r->ctx, fieldwise ? NULL : r->ptrs,
+                                 fieldwise ? NULL : r->lens, r->ncols,
                                  r->rec_line, r->err);
     }
     /* The '\n' of a CRLF ends the line its '\r' already counted. */
@@ -475,7 +486,8 @@ svy_csv_scan(svy_input *in, const svy_csv_opts *opts, svy_csv_info *info,
     f.r.name = svy_input_name(in);
     f.r.err = err;
     f.enc = opts->encoding;
-    if (csv_init(&f.p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0)
+    if (csv_init(&f.p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL |
+                           CSV_APPEND_NULL) != 0)
         return svy_err_set(err, SVY_ENOMEM, "out of memory");
     if ((buf = malloc(CHUNK + 8)) == NULL) {
         rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
@@ -572,6 +584,14 @@ table_header(void *ctx, const char *const *names, size_t n,
 }
 
 static svy_status
+table_field(void *ctx, size_t i, const char *s, size_t len, svy_err *err)
+{
+    struct svy_csv_builder *b = ctx;
+
+    return svy_column_push_text(b->cols[i], s, len, err);
+}
+
+static svy_status
 table_row(void *ctx, const char *const *fields, const size_t *lens, size_t n,
           size_t line, svy_err *err)
 {
@@ -579,14 +599,14 @@ table_row(void *ctx, const char *const *fields, const size_t *lens, size_t n,
     size_t i;
     svy_status rc;
 
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n && fields != NULL; i++)
         if ((rc = svy_column_push_text(b->cols[i], fields[i], lens[i], err)))
             return rc;
     return svy_table_commit_row(b->t, line, err);
 }
 
 /* Exported through internal.h for import.c's buffered mode. */
-const svy_csv_sink svy_csv_table_sink = {table_header, table_row};
+const svy_csv_sink svy_csv_table_sink = {table_header, table_row, table_field};
 
 svy_status
 svy_csv_builder_init(struct svy_csv_builder *b, svy_err *err)
@@ -706,6 +726,23 @@ put_field(char *dst, const char *s, size_t n)
 }
 
 svy_status
+svy_csv_write_field(svy_output *o, const char *s, size_t n, int first,
+                    svy_err *err)
+{
+    char *p, *q;
+    svy_status rc;
+
+    if ((rc = svy_output_reserve(o, 2 * n + 3, &p, err)) != SVY_OK)
+        return rc;
+    q = p;
+    if (!first)
+        *q++ = ',';
+    q = put_field(q, s, n);
+    svy_output_advance(o, (size_t)(q - p));
+    return SVY_OK;
+}
+
+svy_status
 svy_csv_write_row(svy_output *o, const char *const *fields, const size_t *lens,
                   size_t n, svy_err *err)
 {
@@ -813,9 +850,8 @@ struct svy_records {
     const char *const *keep;
     const char *replace;
     struct svy_csv_builder b;
-    size_t *kidx; /* header index of each kept column */
-    svy_column **kcols;
-    size_t nkept;
+    svy_column **kmap; /* per header column: its kept column, or NULL */
+    size_t ncols, nkept;
 };
 
 /* Serialise 'n' fields as one canonical record (no line end) into 'b'. */
@@ -873,8 +909,7 @@ records_header(void *ctx, const char *const *names, size_t n,
     if (r->whole)
         return svy_csv_table_sink.header(&r->b, names, n, info, err);
     if ((lens = calloc(n ? n : 1, sizeof(*lens))) == NULL ||
-        (r->kidx = calloc(n ? n : 1, sizeof(*r->kidx))) == NULL ||
-        (r->kcols = calloc(n ? n : 1, sizeof(*r->kcols))) == NULL) {
+        (r->kmap = calloc(n ? n : 1, sizeof(*r->kmap))) == NULL) {
         free(lens);
         return svy_err_set(err, SVY_ENOMEM, "out of memory");
     }
@@ -884,29 +919,50 @@ records_header(void *ctx, const char *const *names, size_t n,
     free(lens);
     if (rc != SVY_OK)
         return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    r->ncols = n;
     for (i = 0; i < n; i++) {
         if (!wanted(r, names[i], i))
             continue;
-        if ((rc = svy_table_add_column(r->t, names[i], SVY_TEXT,
-                                       &r->kcols[r->nkept], err)) != SVY_OK)
+        if ((rc = svy_table_add_column(r->t, names[i], SVY_TEXT, &r->kmap[i],
+                                       err)) != SVY_OK)
             return rc;
-        r->kidx[r->nkept++] = i;
+        r->nkept++;
     }
     return SVY_OK;
 }
 
+/* One field: onto the record text, and into its kept column if any. */
+static svy_status
+records_field(void *ctx, size_t i, const char *s, size_t len, svy_err *err)
+{
+    svy_records *r = ctx;
+    svy_buf *b = &r->text;
+    char *p;
+
+    if (r->whole)
+        return svy_csv_table_sink.field(&r->b, i, s, len, err);
+    if (b->len + 2 * len + 4 > b->cap && svy_buf_grow(b, 2 * len + 3) != 0)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    p = b->data + b->len;
+    if (i > 0)
+        *p++ = ',';
+    if (r->ncols == 1 && len == 0) /* not a blank line: see write_row */
+        *p++ = '"', *p++ = '"';
+    else
+        p = put_field(p, s, len);
+    b->len = (size_t)(p - b->data);
+    return r->kmap[i] ? svy_column_push_text(r->kmap[i], s, len, err) : SVY_OK;
+}
+
+/* The end of a record: its end offset and the kept columns' row. */
 static svy_status
 records_row(void *ctx, const char *const *fields, const size_t *lens, size_t n,
             size_t line, svy_err *err)
 {
     svy_records *r = ctx;
-    size_t k;
-    svy_status rc;
 
     if (r->whole)
         return svy_csv_table_sink.row(&r->b, fields, lens, n, line, err);
-    if (serialise(&r->text, fields, lens, n) != SVY_OK)
-        return svy_err_set(err, SVY_ENOMEM, "out of memory");
     if (r->n == r->cap) {
         void *p = r->ends;
         if (svy_mem_grow(&p, &r->cap, r->n + 1, sizeof(*r->ends)) < 0)
@@ -914,14 +970,11 @@ records_row(void *ctx, const char *const *fields, const size_t *lens, size_t n,
         r->ends = p;
     }
     r->ends[r->n++] = r->text.len;
-    for (k = 0; k < r->nkept; k++)
-        if ((rc = svy_column_push_text(r->kcols[k], fields[r->kidx[k]],
-                                       lens[r->kidx[k]], err)) != SVY_OK)
-            return rc;
     return svy_table_commit_row(r->t, line, err);
 }
 
-static const svy_csv_sink records_sink = {records_header, records_row};
+static const svy_csv_sink records_sink = {records_header, records_row,
+                                          records_field};
 
 void
 svy_records_free(svy_records *r)
@@ -933,8 +986,7 @@ svy_records_free(svy_records *r)
     free(r->ends);
     svy_table_free(r->t);
     svy_csv_builder_release(&r->b);
-    free(r->kidx);
-    free(r->kcols);
+    free(r->kmap);
     free(r);
 }
 

@@ -61,7 +61,9 @@ struct state {
     const svy_var **vars; /* streaming: codebook variable per field */
     const char **fields;  /* streaming: output row with batch column */
     size_t *lens;
-    int failed;                 /* out of memory inside a callback */
+    int failed;       /* out of memory inside a callback */
+    size_t ncols;     /* streaming: fields per record */
+    size_t row_finds; /* streaming: first finding of the row */
 };
 
 static void note(const struct state *s, const char *fmt, ...)
@@ -199,6 +201,7 @@ on_header(void *ctx, const char *const *names, size_t n,
         return svy_csv_table_sink.header(&s->builder, names, n, info, err);
     /* Streaming means one file, so this runs once.  One extra slot holds
      * the batch column, written last. */
+    s->ncols = n;
     s->vars = calloc(n + 1, sizeof(*s->vars));
     s->fields = calloc(n + 1, sizeof(*s->fields));
     s->lens = calloc(n + 1, sizeof(*s->lens));
@@ -219,43 +222,55 @@ on_header(void *ctx, const char *const *names, size_t n,
 }
 
 /*
- * The record callback.  Streaming: check each field against its variable
- * (NULL for an unknown column or no codebook), then write it as read, with
- * the file name added as the batch column.  Buffered: hand the row to the
- * table builder; the whole table is checked at the end.
+ * One field.  Buffered: into the batch's table.  Streaming: checked
+ * against its codebook variable and written straight to the output; its
+ * findings get the record's line when the record ends (on_row).
  */
+static svy_status
+on_field(void *ctx, size_t i, const char *f, size_t len, svy_err *err)
+{
+    struct state *s = ctx;
+    char problem[300];
+    svy_finding_kind kind;
+    svy_status rc;
+
+    if (!s->stream)
+        return svy_csv_table_sink.field(&s->builder, i, f, len, err);
+    if (i == 0)
+        s->row_finds = s->nfinds;
+    if (s->vars[i] != NULL &&
+        svy_var_check_value(s->vars[i], f, &kind, problem, sizeof(problem)) &&
+        (rc = add_finding(s, 0, 0, i + 1, svy_var_name(s->vars[i]), kind, f,
+                          problem, err)) != SVY_OK)
+        return rc;
+    /* One empty field alone would be a blank line, which readers skip. */
+    if (s->ncols == 1 && len == 0 && s->opts->batch_col == NULL)
+        return svy_output_write(s->out, "\"\"", 2, err);
+    return svy_csv_write_field(s->out, f, len, i == 0, err);
+}
+
+/* The end of a record (the reader has checked its field count). */
 static svy_status
 on_row(void *ctx, const char *const *fields, const size_t *lens, size_t n,
        size_t line, svy_err *err)
 {
     struct state *s = ctx;
-    const char *bcol = s->opts->batch_col;
-    char problem[300];
-    svy_finding_kind kind;
-    size_t i;
+    const char *file = s->batches[s->nbatches - 1].file;
+    size_t k;
     svy_status rc;
 
     s->res->rows++;
     if (!s->stream)
         return svy_csv_table_sink.row(&s->builder, fields, lens, n, line, err);
-    for (i = 0; i < n; i++)
-        if (s->vars[i] != NULL &&
-            svy_var_check_value(s->vars[i], fields[i], &kind, problem,
-                                sizeof(problem)) &&
-            (rc = add_finding(s, 0, line, i + 1, svy_var_name(s->vars[i]), kind,
-                              fields[i], problem, err)) != SVY_OK)
-            return rc;
-    if (bcol == NULL)
-        return svy_csv_write_row(s->out, fields, lens, n, err);
-    /* The reader's arrays have no slot to spare for the batch column. */
-    memcpy(s->fields, fields, n * sizeof(*fields));
-    memcpy(s->lens, lens, n * sizeof(*lens));
-    s->fields[n] = s->batches[s->nbatches - 1].file;
-    s->lens[n] = strlen(s->fields[n]);
-    return svy_csv_write_row(s->out, s->fields, s->lens, n + 1, err);
+    for (k = s->row_finds; k < s->nfinds; k++)
+        s->finds[k].line = line;
+    if (s->opts->batch_col != NULL &&
+        (rc = svy_csv_write_field(s->out, file, strlen(file), 0, err)) != 0)
+        return rc;
+    return svy_output_write(s->out, "\n", 1, err);
 }
 
-static const svy_csv_sink import_sink = {on_header, on_row};
+static const svy_csv_sink import_sink = {on_header, on_row, on_field};
 
 /*
  * Buffered mode: append the batch just read to the combined table (the

@@ -92,14 +92,22 @@ svy_status svy_csv_read(svy_table **out, svy_input *in,
  * data record with exactly as many fields as the header, and the line the
  * record starts on.  Fields are NUL-terminated UTF-8, 'lens' their byte
  * lengths, all borrowed only for the call.  A status other than SVY_OK
- * stops the scan and is returned (the callback fills 'err').  Either
+ * stops the scan and is returned (the callback fills 'err').  Any
  * callback may be NULL.
+ *
+ * With 'field' set, data fields are handed over one at a time as libcsv
+ * produces them, without the copy of the record that 'row' needs; 'row' is
+ * then called at the end of each record with NULL 'fields' and 'lens', once
+ * the field count has been checked.  A record with the wrong count stops
+ * the scan after some of its fields were delivered.
  */
 typedef struct svy_csv_sink {
     svy_status (*header)(void *ctx, const char *const *names, size_t n,
                          const svy_csv_info *info, svy_err *err);
     svy_status (*row)(void *ctx, const char *const *fields, const size_t *lens,
                       size_t n, size_t line, svy_err *err);
+    svy_status (*field)(void *ctx, size_t i, const char *s, size_t len,
+                        svy_err *err);
 } svy_csv_sink;
 
 /*
@@ -169,6 +177,14 @@ svy_status svy_csv_write(const svy_table *t, svy_output *o, svy_err *err);
  */
 svy_status svy_csv_write_file(const svy_table *t, const char *path,
                               svy_err *err);
+
+/*
+ * Write field 's' ('n' bytes) to 'o' with the quoting above, preceded by a
+ * ',' unless 'first'; for writers that stream field by field.  The record
+ * ends with svy_output_write(o, "\n", 1, err).
+ */
+svy_status svy_csv_write_field(svy_output *o, const char *s, size_t n,
+                               int first, svy_err *err);
 
 /*
  * Write one record of 'n' fields to 'o' with the quoting above, for

@@ -1083,7 +1083,7 @@ static void
 test_csv_scan_sink(void)
 {
     static const char text[] = "a;b\n1,5;\"x\ny\"\n\n" PRIVET_1251 ";2\n";
-    const svy_csv_sink sink = {log_header, log_row};
+    const svy_csv_sink sink = {log_header, log_row, NULL};
     struct scan_log l;
     svy_input *in = NULL;
     svy_csv_info info;
@@ -1110,7 +1110,7 @@ test_csv_scan_sink(void)
     CHECK_INT(l.rows, 2);
     /* A NULL callback is skipped. */
     {
-        const svy_csv_sink rows_only = {NULL, log_row};
+        const svy_csv_sink rows_only = {NULL, log_row, NULL};
         memset(&l, 0, sizeof(l));
         svy_input_open_mem(&in, "t.csv", text, sizeof(text) - 1, &err);
         CHECK_INT(svy_csv_scan(in, NULL, NULL, &rows_only, &l, &err), SVY_OK);
