@@ -14,6 +14,7 @@
 #include "svy/codebook.h"
 #include "svy/csv.h"
 #include "svy/describe.h"
+#include "svy/design.h"
 #include "svy/err.h"
 #include "svy/import.h"
 #include "svy/io.h"
@@ -23,6 +24,7 @@
 #include "svy/table.h"
 #include "svy/targets.h"
 #include "svy/text.h"
+#include "svy/variance.h"
 #include "svy/weight.h"
 #include "svy/wreport.h"
 
