@@ -88,8 +88,9 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libsvy.a
 
 # The whole suite: plain build, then the sanitizer build; one summary line.
 check: | need-deps
-	$(Q)$(MAKE) --no-print-directory all units
-	$(Q)$(MAKE) --no-print-directory SANITIZE=address,undefined all units
+	$(Q)$(MAKE) --no-print-directory SANITIZE= BUILD=build all units
+	$(Q)$(MAKE) --no-print-directory SANITIZE=address,undefined \
+	  BUILD=build-san all units
 	$(Q)tests/check.sh build build-san
 
 # One build folder only (faster while working).
@@ -125,5 +126,8 @@ lint:
 
 clean:
 	rm -rf build build-san build-fuzz out
+
+# Keep the objects of tools and tests: they are not throwaway intermediates.
+.SECONDARY:
 
 -include $(DEPS)

@@ -260,6 +260,14 @@ on_record(int c, void *data)
 
     if (r->rc != SVY_OK)
         return;
+    /*
+     * In a one-column file a blank line is a row whose value is empty, as
+     * Excel writes it, not a line to skip.  The '\n' of a CRLF is not a
+     * line of its own; the end of the file (-1) is not a line at all.
+     */
+    if (r->field == 0 && r->header_done && r->ncols == 1 &&
+        (c == '\r' || (c == '\n' && !r->after_cr)))
+        on_field("", 0, r);
     if (r->field > 0) {
         /* Field-wise sinks already have the fields; 'row' closes it. */
         int fieldwise = r->header_done && r->sink->field != NULL;
@@ -337,6 +345,17 @@ detect_delim(const char *s, size_t n)
     return best >= 0 ? cands[best] : ',';
 }
 
+/* Number of UTF-8 lead bytes (multi-byte characters) in valid text. */
+static size_t
+utf8_leads(const char *s, size_t n)
+{
+    size_t i, k = 0;
+
+    for (i = 0; i < n; i++)
+        k += (unsigned char)s[i] >= 0xC0;
+    return k;
+}
+
 /*
  * Decide UTF-8 or CP1251 from the first non-ASCII byte of the chunk on
  * (DETECT_WINDOW bytes at most) and return 1, or return 0 while there is
@@ -362,6 +381,16 @@ undecided_pick(const char *s, size_t n, int at_eof, svy_encoding *enc)
     /* A sequence cut by the window or by a chunk end is no evidence
      * against UTF-8; one cut by the end of the file is. */
     if (k == win || (incomplete && (win < n - i || !at_eof)))
+        *enc = SVY_ENC_UTF8;
+    /*
+     * Two valid multi-byte characters before a bad byte make a UTF-8 file
+     * with a fault (a name cut short by Excel), not CP1251: CP1251 letters
+     * almost never pair up as UTF-8 (a capital, C0-DF, is followed by a
+     * lowercase letter, E0-FF, not by a continuation byte).  The bad byte
+     * then stops the read with its line, instead of every Cyrillic value
+     * being decoded wrongly.
+     */
+    else if (utf8_leads(s + i, k) >= 2)
         *enc = SVY_ENC_UTF8;
     else
         *enc = SVY_ENC_CP1251;

@@ -394,6 +394,10 @@ on_finding(const svy_finding *f, void *ctx)
     for (i = 0; i < b->nnames; i++)
         if (strcmp(b->names[i], f->variable) == 0)
             col = i + 1;
+    /* A batch without the column has one "missing from the file" finding,
+     * not one per row for the cells the append left empty. */
+    if (col == 0)
+        return 0;
     if (add_finding(s, k - 1, svy_table_row_line(s->all, f->row), col,
                     f->variable, f->kind, f->value, f->problem,
                     NULL) != SVY_OK) {

@@ -284,11 +284,18 @@ flush_out(svy_output *o, svy_err *err)
     size_t left = o->len;
 
     if (o->gz) {
-        if (left && gzwrite(o->gz, p, (unsigned)left) != (int)left) {
-            int zerr;
-            const char *msg = gz_message(o->gz, &zerr);
-            return svy_err_set(err, SVY_EIO, "cannot write '%s': %s", o->path,
-                               zerr == Z_ERRNO ? strerror(errno) : msg);
+        /* gzwrite takes an unsigned count: feed it at most 1 GiB a call. */
+        while (left > 0) {
+            unsigned k = left > (1u << 30) ? 1u << 30 : (unsigned)left;
+            if (gzwrite(o->gz, p, k) != (int)k) {
+                int zerr;
+                const char *msg = gz_message(o->gz, &zerr);
+                return svy_err_set(err, SVY_EIO, "cannot write '%s': %s",
+                                   o->path,
+                                   zerr == Z_ERRNO ? strerror(errno) : msg);
+            }
+            p += k;
+            left -= k;
         }
         o->len = 0;
         return SVY_OK;
@@ -434,14 +441,37 @@ svy_output_name(const svy_output *o)
 
 /* Standard streams ("-") never match, and a path that does not exist yet
  * (a new output) cannot be the same file as an input. */
+/* stat() of 'path', or fstat() of 'fd' for "-"; 0 when a regular file. */
+static int
+regular_id(const char *path, int fd, struct stat *st)
+{
+    if (path == NULL || strcmp(path, "-") == 0) {
+        if (fstat(fd, st) < 0)
+            return -1;
+    } else if (stat(path, st) < 0) {
+        return -1;
+    }
+    return S_ISREG(st->st_mode) ? 0 : -1;
+}
+
 int
-svy_same_file(const char *a, const char *b)
+svy_overwrites(const char *out, const char *in)
+{
+    struct stat so, si;
+
+    return regular_id(out, STDOUT_FILENO, &so) == 0 &&
+           regular_id(in, STDIN_FILENO, &si) == 0 && so.st_dev == si.st_dev &&
+           so.st_ino == si.st_ino;
+}
+
+int
+svy_same_output(const char *a, const char *b)
 {
     struct stat sa, sb;
 
-    if (a == NULL || b == NULL || strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
-        return 0;
-    if (stat(a, &sa) < 0 || stat(b, &sb) < 0)
-        return 0;
-    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    if (a != NULL && b != NULL && strcmp(a, b) == 0)
+        return 1;
+    return regular_id(a, STDOUT_FILENO, &sa) == 0 &&
+           regular_id(b, STDOUT_FILENO, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
 }

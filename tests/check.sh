@@ -21,6 +21,10 @@ tally() { # reads runner output, echoes it, adds its counts
 }
 for dir in "$@"; do
     echo "== $dir"
+    if ! ls "$dir"/tests/unit/test_* >/dev/null 2>&1; then
+        echo "  no unit-test binaries in '$dir': counted as a failure"
+        total_fail=$((total_fail + 1))
+    fi
     for t in "$dir"/tests/unit/test_*; do
         [ -x "$t" ] || continue
         out=$("$t" 2>&1); rc=$?

@@ -13,7 +13,8 @@
 # first on PATH.  UPDATE=1 rewrites expected.out/err/rc from the actual run.
 # Ends with "N passed, N failed".
 set -u
-bindir=$(cd "${1:?usage: run-cli.sh BINDIR [CASE...]}" && pwd)
+bindir=$(cd "${1:?usage: run-cli.sh BINDIR [CASE...]}" 2>/dev/null && pwd) ||
+    { echo "run-cli.sh: no such folder '$1'"; echo "cli: 0 passed, 1 failed"; exit 1; }
 shift
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [ $# -gt 0 ]; then cases=("$@"); else
@@ -29,8 +30,9 @@ for c in "${cases[@]}"; do
     mkdir -p "$work"
     cp -a "$c"/. "$work"/
     rm -rf "$work/expected" "$work"/expected.* "$work/absent"
+    # A case that hangs (a FIFO nobody reads) fails after a minute.
     (cd "$work" && LC_ALL=C TZ=UTC PATH="$bindir:$PATH" SVY_SURVEY= \
-        bash -c "$(cat "$c/cmd")" >"$scratch/out" 2>"$scratch/err" </dev/null)
+        timeout 60 bash -c "$(cat "$c/cmd")" >"$scratch/out" 2>"$scratch/err" </dev/null)
     rc=$?
     if [ "${UPDATE:-}" = 1 ]; then
         if [ -s "$scratch/out" ]; then cp "$scratch/out" "$c/expected.out"; else rm -f "$c/expected.out"; fi
@@ -41,6 +43,7 @@ for c in "${cases[@]}"; do
         fi
     fi
     ok=1 why=""
+    [ "$rc" -ne 124 ] || why+="timed out after 60 s"$'\n'
     exp_rc=0; [ -f "$c/expected.rc" ] && exp_rc=$(cat "$c/expected.rc")
     [ "$rc" -eq "$exp_rc" ] || { ok=0; why+="exit status $rc, expected $exp_rc"$'\n'; }
     for s in out err; do

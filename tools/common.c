@@ -169,6 +169,34 @@ tool_csv_option(int ch, const char *arg, svy_csv_opts *csv)
     return 0;
 }
 
+void
+tool_check_output(const char *out, const char *in)
+{
+    if (out != NULL && in != NULL && svy_overwrites(out, in))
+        tool_die(EXIT_USAGE, "refusing to write over input '%s'",
+                 strcmp(in, "-") == 0 ? "<stdin>" : in);
+}
+
+void
+tool_check_survey_output(const svy_survey *sv, const char *out)
+{
+    static const char *const files[] = {"codebook.csv", "values.csv",
+                                        "survey.conf", "targets.csv"};
+    size_t i;
+
+    for (i = 0; sv != NULL && out != NULL && i < 4; i++) {
+        char *path = svy_survey_path(sv, files[i]);
+        if (path == NULL)
+            tool_die(EXIT_IO, "out of memory");
+        if (svy_overwrites(out, path)) {
+            free(path);
+            tool_die(EXIT_USAGE, "refusing to write over input '%s/%s'",
+                     svy_survey_dir(sv), files[i]);
+        }
+        free(path);
+    }
+}
+
 double
 tool_double_arg(const char *s, const char *opt)
 {

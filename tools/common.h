@@ -92,6 +92,18 @@ char tool_delim_arg(const char *s);
 /* The -e argument: utf-8, cp1251 or auto; else exit 2. */
 svy_encoding tool_encoding_arg(const char *s);
 
+/*
+ * Refuse (exit 2) when the output 'out' would write over the input 'in'
+ * (svy_overwrites); 'out' or 'in' may be NULL (nothing to check).
+ */
+void tool_check_output(const char *out, const char *in);
+
+/*
+ * The same for every file of the survey folder 'sv' (codebook.csv,
+ * values.csv, survey.conf, targets.csv); 'sv' may be NULL.
+ */
+void tool_check_survey_output(const svy_survey *sv, const char *out);
+
 /* Parse a number option or die with a usage error. */
 double tool_double_arg(const char *s, const char *opt);
 

@@ -88,13 +88,12 @@ main(int argc, char **argv)
         argc > optind ? (const char *const *)argv + optind : stdin_only;
     /* Raw batches may be the only copy of the fieldwork: never let an
      * output replace one. */
-    for (i = 0; opts.files[i]; i++)
-        if (svy_same_file(opts.files[i], out) ||
-            (rejects && svy_same_file(opts.files[i], rejects)))
-            tool_die(EXIT_USAGE, "refusing to write over input '%s'",
-                     opts.files[i]);
+    for (i = 0; opts.files[i]; i++) {
+        tool_check_output(out, opts.files[i]);
+        tool_check_output(rejects, opts.files[i]);
+    }
     /* Both would be renamed into place and the second would win. */
-    if (rejects && (strcmp(rejects, out) == 0 || svy_same_file(rejects, out)))
+    if (rejects && svy_same_output(rejects, out))
         tool_die(EXIT_USAGE,
                  "--rejects and the output are the same file "
                  "'%s'",
@@ -106,6 +105,8 @@ main(int argc, char **argv)
     if (survey_dir && *survey_dir &&
         svy_survey_open(&survey, survey_dir, &err) != SVY_OK)
         tool_die_err(&err);
+    tool_check_survey_output(survey, out);
+    tool_check_survey_output(survey, rejects);
     opts.codebook = survey ? svy_survey_codebook(survey) : NULL;
     /* Notes (verbose lines, the summary) go to stderr. */
     opts.note = tool_note;

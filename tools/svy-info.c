@@ -107,11 +107,11 @@ main(int argc, char **argv)
     if (optind < argc)
         in = argv[optind];
     /* Refuse an output that would replace the file being described. */
-    if (svy_same_file(in, out))
-        tool_die(EXIT_USAGE, "refusing to write over input '%s'", in);
+    tool_check_output(out, in);
     if (survey_dir && *survey_dir &&
         svy_survey_open(&survey, survey_dir, &err) != SVY_OK)
         tool_die_err(&err);
+    tool_check_survey_output(survey, out);
     /* An explicit --lang wins over the survey's own language. */
     if (survey) {
         opts.codebook = svy_survey_codebook(survey);

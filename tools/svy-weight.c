@@ -211,9 +211,9 @@ main(int argc, char **argv)
         tool_usage(usage);
     if (optind < argc)
         in = argv[optind];
-    if (svy_same_file(in, out) || (report && svy_same_file(in, report)))
-        tool_die(EXIT_USAGE, "refusing to write over input '%s'", in);
-    if (report && (strcmp(report, out) == 0 || svy_same_file(report, out)))
+    tool_check_output(out, in);
+    tool_check_output(report, in);
+    if (report && svy_same_output(report, out))
         tool_die(EXIT_USAGE, "--report and the output are the same file '%s'",
                  report);
     if (dir && *dir) {
@@ -231,13 +231,19 @@ main(int argc, char **argv)
     }
     if (tpath == NULL)
         tool_die(EXIT_USAGE, "no targets: give -t TARGETS or -s SURVEY");
+    tool_check_output(out, tpath);
+    tool_check_output(report, tpath);
+    tool_check_survey_output(sv, out);
+    tool_check_survey_output(sv, report);
     o.source = strcmp(in, "-") == 0 ? "<stdin>" : in;
     o.note = tool_note;
     if (o.name == NULL)
         o.name = "weight";
-    if (svy_targets_read(&tg, tpath, tool_note, NULL, &err) ||
-        (keep = needed_columns(tg, &o)) == NULL ||
-        svy_records_read(&rec, in, &csv, keep, o.name, &err))
+    if (svy_targets_read(&tg, tpath, tool_note, NULL, &err))
+        tool_die_err(&err);
+    if ((keep = needed_columns(tg, &o)) == NULL)
+        tool_die(EXIT_IO, "out of memory");
+    if (svy_records_read(&rec, in, &csv, keep, o.name, &err))
         tool_die_err(&err);
     t = svy_records_table(rec);
     rc = svy_weight_run(t, tg, &o, &res, &err);

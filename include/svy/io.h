@@ -87,9 +87,15 @@ void svy_output_abort(svy_output *o);
 const char *svy_output_name(const svy_output *o);
 
 /*
- * 1 when 'a' and 'b' name the same existing file (same device and inode),
- * else 0.  Programs use it to refuse to write over an input.
+ * 1 when writing the output 'out' would write over the input 'in': both
+ * are the same existing regular file (same device and inode).  "-" means
+ * standard output for 'out' and standard input for 'in', so
+ * "prog big.csv >> big.csv" and "prog -o x.csv < x.csv" are caught too.
+ * FIFOs and devices never count.  Programs refuse such runs.
  */
-int svy_same_file(const char *a, const char *b);
+int svy_overwrites(const char *out, const char *in);
+
+/* The same for two outputs ("-" is standard output for both). */
+int svy_same_output(const char *a, const char *b);
 
 #endif

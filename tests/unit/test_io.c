@@ -1,6 +1,6 @@
 /*
  * test_io.c - byte streams: memory and file input (plain and gzip), output
- * through a temporary file renamed on commit, and svy_same_file.
+ * through a temporary file renamed on commit, and svy_overwrites.
  *
  * Each test that touches the file system works in its own fresh directory
  * under /tmp (mkdtemp) and checks at the end that nothing but what it
@@ -562,7 +562,7 @@ test_io_output_stdout_name(void)
 }
 
 static void
-test_io_same_file(void)
+test_io_overwrites(void)
 {
     char dir[32], a[64], b[64], c[64], l[64];
 
@@ -576,20 +576,40 @@ test_io_same_file(void)
     CHECK(write_file(b, "x", 1));
     CHECK(link(a, c) == 0);
     CHECK(symlink(a, l) == 0);
-    CHECK_INT(svy_same_file(a, a), 1);
-    CHECK_INT(svy_same_file(a, c), 1);
-    CHECK_INT(svy_same_file(l, a), 1);
-    CHECK_INT(svy_same_file(a, b), 0);
-    CHECK_INT(svy_same_file(a, "-"), 0);
-    CHECK_INT(svy_same_file("-", "-"), 0);
-    CHECK_INT(svy_same_file(a, NULL), 0);
-    CHECK_INT(svy_same_file(NULL, NULL), 0);
-    CHECK_INT(svy_same_file("/nonexistent/x", "/nonexistent/x"), 0);
+    CHECK_INT(svy_overwrites(a, a), 1);
+    CHECK_INT(svy_overwrites(a, c), 1); /* a hard link */
+    CHECK_INT(svy_overwrites(l, a), 1); /* a symlink */
+    CHECK_INT(svy_overwrites(a, b), 0);
+    CHECK_INT(svy_overwrites(a, NULL), 0);
+    CHECK_INT(svy_overwrites(NULL, NULL), 0);
+    CHECK_INT(svy_overwrites("/nonexistent/x", "/nonexistent/x"), 0);
+    CHECK_INT(svy_same_output(a, c), 1);
+    CHECK_INT(svy_same_output(a, b), 0);
     /* "dir/./a" is the same file by another name. */
     {
         char other[80];
         snprintf(other, sizeof(other), "%s/./a", dir);
-        CHECK_INT(svy_same_file(a, other), 1);
+        CHECK_INT(svy_overwrites(a, other), 1);
+    }
+    /* "-" is standard output as the output, standard input as the input:
+     * "prog a >> a" and "prog -o a < a" are caught. */
+    {
+        int saved_out = dup(STDOUT_FILENO), saved_in = dup(STDIN_FILENO);
+        int fa = open(a, O_RDWR);
+        CHECK(fa >= 0 && saved_out >= 0 && saved_in >= 0);
+        fflush(stdout);
+        dup2(fa, STDOUT_FILENO);
+        CHECK_INT(svy_overwrites("-", a), 1);
+        CHECK_INT(svy_overwrites("-", b), 0);
+        CHECK_INT(svy_same_output("-", a), 1);
+        dup2(saved_out, STDOUT_FILENO);
+        dup2(fa, STDIN_FILENO);
+        CHECK_INT(svy_overwrites(a, "-"), 1);
+        CHECK_INT(svy_overwrites(b, "-"), 0);
+        dup2(saved_in, STDIN_FILENO);
+        close(fa);
+        close(saved_out);
+        close(saved_in);
     }
     remove_dir(dir);
 }
@@ -600,7 +620,7 @@ static const struct check_case cases[] = {
     CASE(test_io_input_gzip_damaged), CASE(test_io_output_commit_renames),
     CASE(test_io_output_abort),       CASE(test_io_output_gzip),
     CASE(test_io_output_errors),      CASE(test_io_output_device_and_fifo),
-    CASE(test_io_output_stdout_name), CASE(test_io_same_file),
+    CASE(test_io_output_stdout_name), CASE(test_io_overwrites),
 };
 
 CHECK_MAIN(cases)
