@@ -36,11 +36,7 @@ static const char help[] =
     "      --population N    total the weights sum to with share targets\n"
     "      --report FILE     write diagnostics as JSON; summary on stderr\n"
     "      --keep-last       write the data even when not converged\n"
-    "  -v, --verbose         summary on stderr\n"
-    "  -d, --delimiter C     ',' ';' '|' or 'tab' (default: detect)\n"
-    "  -e, --encoding ENC    utf-8, cp1251 or auto (default auto)\n"
-    "      --decimal-comma   read '1,5' as 1.5 in any file\n"
-    "      --decimal-point   never read ',' as a decimal separator\n"
+    "  -v, --verbose         summary on stderr\n" TOOL_CSV_HELP
     "  -o, --output FILE     write to FILE (default stdout)\n"
     "  -h, --help            show this help\n"
     "      --version         show the version\n"
@@ -49,8 +45,6 @@ static const char help[] =
 enum {
     OPT_BOUNDS = 256,
     OPT_CAP,
-    OPT_DCOMMA,
-    OPT_DPOINT,
     OPT_FLOOR,
     OPT_KEEP,
     OPT_MAXIT,
@@ -63,8 +57,7 @@ enum {
 
 static const struct option longopts[] = {
     {"base", required_argument, NULL, 'b'},
-    {"delimiter", required_argument, NULL, 'd'},
-    {"encoding", required_argument, NULL, 'e'},
+    TOOL_CSV_LONGOPTS,
     {"help", no_argument, NULL, 'h'},
     {"method", required_argument, NULL, 'm'},
     {"output", required_argument, NULL, 'o'},
@@ -74,8 +67,6 @@ static const struct option longopts[] = {
     {"weight", required_argument, NULL, 'w'},
     {"bounds", required_argument, NULL, OPT_BOUNDS},
     {"cap", required_argument, NULL, OPT_CAP},
-    {"decimal-comma", no_argument, NULL, OPT_DCOMMA},
-    {"decimal-point", no_argument, NULL, OPT_DPOINT},
     {"floor", required_argument, NULL, OPT_FLOOR},
     {"keep-last", no_argument, NULL, OPT_KEEP},
     {"max-iter", required_argument, NULL, OPT_MAXIT},
@@ -157,8 +148,6 @@ main(int argc, char **argv)
                              NULL)) != -1) {
         switch (ch) {
         case 'b': o.base = optarg; break;
-        case 'd': csv.delim = tool_delim_arg(optarg); break;
-        case 'e': csv.encoding = tool_encoding_arg(optarg); break;
         case 'h':
             fputs(usage, stdout);
             fputs(help, stdout);
@@ -181,8 +170,6 @@ main(int argc, char **argv)
                          optarg);
             break;
         case OPT_CAP: o.cap = tool_double_arg(optarg, "--cap"); break;
-        case OPT_DCOMMA: csv.decimal = SVY_DEC_COMMA; break;
-        case OPT_DPOINT: csv.decimal = SVY_DEC_POINT; break;
         case OPT_FLOOR: o.floor_at = tool_double_arg(optarg, "--floor"); break;
         case OPT_KEEP: o.keep_last = 1; break;
         case OPT_MAXIT:
@@ -204,7 +191,9 @@ main(int argc, char **argv)
             o.tolerance = tool_double_arg(optarg, "--tolerance");
             break;
         case OPT_VERSION: tool_version();
-        default: tool_usage(usage);
+        default:
+            if (!tool_csv_option(ch, optarg, &csv))
+                tool_usage(usage);
         }
     }
     if (argc - optind > 1)
