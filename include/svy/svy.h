@@ -21,6 +21,7 @@
 #include "svy/mem.h"
 #include "svy/num.h"
 #include "svy/survey.h"
+#include "svy/tab.h"
 #include "svy/table.h"
 #include "svy/targets.h"
 #include "svy/text.h"

@@ -1,0 +1,731 @@
+/*
+ * tab.c - banner tables over the design module.
+ *
+ * Layout: a table per row variable (proportions), per --mean variable and
+ * per --total variable, numbered in that order.  Each table is laid out
+ * row-major: for each category, the total column and then every level of
+ * every banner variable; the table-level Rao-Scott tests (one pair per
+ * banner variable) follow the cells.  The records live in one growing
+ * array; their strings are copied into a list the result owns, so a
+ * record never points into the caller's table or codebook.
+ *
+ * Estimation: one svy_design_props (or _means) call for the total column
+ * and one per banner variable, with SVY_EST_COV so that the column tests
+ * can use svy_estimates_compare (domains share PSUs, so their estimates
+ * are correlated) and SVY_EST_CHISQ for the Rao-Scott tests.  Column
+ * letters run across the whole banner (A, B, ... up to Z; later columns
+ * get no letter and no test); a cell lists the letters of the columns of
+ * the same banner variable it is significantly above.
+ */
+#include "svy/tab.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "svy/buf.h"
+#include "svy/csv.h"
+#include "svy/num.h"
+#include "svy/text.h"
+
+struct svy_tab {
+    svy_tab_cell *cells;
+    size_t n, cap;
+    char **strs; /* every string the records point to */
+    size_t nstr, strcap;
+    int base_all;
+    double level, sig[2], min_base;
+};
+
+/* A comma-separated list split into copies; 'names' is NULL-terminated. */
+typedef struct list {
+    char **names;
+    size_t n;
+} list;
+
+static void
+list_free(list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->names[i]);
+    free(l->names);
+    l->names = NULL;
+    l->n = 0;
+}
+
+/*
+ * Split 's' at commas into copies.  An empty name ("a,,b", a trailing
+ * comma) is refused rather than skipped: it is almost always a typo, and
+ * a silently shorter banner is worse than an error.
+ */
+static svy_status
+list_split(list *l, const char *s, const char *what, svy_err *err)
+{
+    const char *p = s;
+
+    l->names = NULL;
+    l->n = 0;
+    if (s == NULL || *s == '\0')
+        return SVY_OK;
+    if ((l->names = calloc(strlen(s) + 2, sizeof(char *))) == NULL)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        if (len == 0) {
+            list_free(l);
+            return svy_err_set(err, SVY_EINVAL, "%s: empty name in '%s'", what,
+                               s);
+        }
+        if ((l->names[l->n] = strndup(p, len)) == NULL) {
+            list_free(l);
+            return svy_err_set(err, SVY_ENOMEM, "out of memory");
+        }
+        l->n++;
+        if (p[len] == '\0')
+            return SVY_OK;
+        p += len + 1;
+    }
+}
+
+/*
+ * A copy of 's' owned by 'tab'; NULL when out of memory.  Records point
+ * at these copies, never at the caller's table or codebook, so the result
+ * outlives both (the ownership rule of tab.h).
+ */
+static const char *
+keep(svy_tab *tab, const char *s)
+{
+    char *c;
+
+    if (tab->nstr == tab->strcap) {
+        size_t cap = tab->strcap ? 2 * tab->strcap : 64;
+        char **v = realloc(tab->strs, cap * sizeof(*v));
+        if (v == NULL)
+            return NULL;
+        tab->strs = v;
+        tab->strcap = cap;
+    }
+    if ((c = strdup(s ? s : "")) == NULL)
+        return NULL;
+    tab->strs[tab->nstr++] = c;
+    return c;
+}
+
+/* A new record with every number NaN and every string "", or NULL. */
+static svy_tab_cell *
+add_cell(svy_tab *tab)
+{
+    svy_tab_cell *c;
+
+    if (tab->n == tab->cap) {
+        size_t cap = tab->cap ? 2 * tab->cap : 64;
+        svy_tab_cell *v = realloc(tab->cells, cap * sizeof(*v));
+        if (v == NULL)
+            return NULL;
+        tab->cells = v;
+        tab->cap = cap;
+    }
+    c = &tab->cells[tab->n++];
+    c->table = 0;
+    c->title = c->stat = c->row_var = c->row_code = c->row_label = "";
+    c->col_var = c->col_code = c->col_label = c->col_letter = c->sig = "";
+    c->n_unw = c->base_unw = c->base_w = c->base_eff = NAN;
+    c->estimate = c->se = c->ci_low = c->ci_high = c->deff = NAN;
+    c->df1 = c->df2 = c->p = NAN;
+    c->low_base = 0;
+    return c;
+}
+
+static const char *
+total_label(svy_lang lang)
+{
+    switch (lang) {
+    case SVY_LANG_RU: return "Всего";
+    case SVY_LANG_KY: return "Баары";
+    default: return "Total";
+    }
+}
+
+/* The label of value 'code' of 'var', or the code itself. */
+static const char *
+value_label(const svy_tab_opts *o, const char *var, const char *code)
+{
+    const svy_var *v = o->codebook ? svy_codebook_find(o->codebook, var) : NULL;
+    const char *l = v ? svy_var_value_label(v, code, o->lang) : NULL;
+    return l ? l : code;
+}
+
+static const char *
+var_label(const svy_tab_opts *o, const char *var)
+{
+    const svy_var *v = o->codebook ? svy_codebook_find(o->codebook, var) : NULL;
+    return v ? svy_var_label(v, o->lang, NULL) : var;
+}
+
+/*
+ * Refuse names the table lacks and PII variables.  Both are usage errors
+ * (SVY_EINVAL, exit 2): the data are fine, the request is not.  PII is
+ * checked on banner and numeric variables too, since a banner of names
+ * would print them as column labels.
+ */
+static svy_status
+check_vars(const list *l, const svy_table *t, const svy_tab_opts *o,
+           svy_err *err)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const svy_var *v;
+        if (svy_table_find(t, l->names[i]) == NULL)
+            return svy_err_set(err, SVY_EINVAL, "unknown variable '%s'",
+                               l->names[i]);
+        v = o->codebook ? svy_codebook_find(o->codebook, l->names[i]) : NULL;
+        if (v && svy_var_pii(v))
+            return svy_err_set(err, SVY_EINVAL,
+                               "variable '%s' is marked as PII: not tabulated",
+                               l->names[i]);
+    }
+    return SVY_OK;
+}
+
+/* Everything one table needs while its records are made. */
+typedef struct ctx {
+    svy_tab *tab;
+    const svy_tab_opts *o;
+    const list *cols;
+    svy_factor **bf;   /* one factor per banner variable */
+    const char **lett; /* letter of each banner column, "" beyond Z */
+    size_t *first;     /* index of banner variable i's first column */
+    size_t table;
+    const char *title, *stat, *var;
+} ctx;
+
+/* Fill 'c' from engine cell 'e'; 'use_total' picks the total estimate. */
+static void
+fill(svy_tab_cell *c, const svy_cell *e, int use_total, double min_base)
+{
+    const svy_est *s = use_total ? &e->total : &e->mean;
+
+    c->n_unw = e->n;
+    c->base_unw = e->base_n;
+    c->base_w = e->base_w;
+    c->base_eff = e->base_eff;
+    c->estimate = s->est;
+    c->se = s->se;
+    c->ci_low = s->ci_low;
+    c->ci_high = s->ci_high;
+    c->deff = s->deff;
+    c->low_base = e->base_n < min_base;
+}
+
+/*
+ * The letters of the columns of banner variable 'i' that cell (k, j) is
+ * significantly above, into 'buf' (at least 2 * 26 + 1 bytes).
+ */
+static void
+sig_letters(const ctx *x, const svy_estimates *e, size_t i, size_t k, size_t j,
+            char *buf)
+{
+    const svy_tab *tab = x->tab;
+    size_t n = 0, nl = svy_estimates_ncols(e);
+    const svy_cell *a = svy_estimates_cell(e, k, j);
+
+    buf[0] = '\0';
+    if (!*x->lett[x->first[i] + j] || a->base_n < tab->min_base)
+        return;
+    for (size_t j2 = 0; j2 < nl; j2++) {
+        const char *l = x->lett[x->first[i] + j2];
+        svy_compare cmp;
+        if (j2 == j || !*l ||
+            svy_estimates_cell(e, k, j2)->base_n < tab->min_base)
+            continue;
+        svy_estimates_compare(e, k, j, j2, &cmp);
+        /* Written so that a NaN difference or p-value is no letter. */
+        if (!(cmp.diff > 0) || !(cmp.p < tab->sig[0]))
+            continue;
+        buf[n++] = tab->sig[1] > 0 && cmp.p < tab->sig[1]
+                       ? l[0]
+                       : (char)(l[0] - 'A' + 'a');
+    }
+    buf[n] = '\0';
+}
+
+/*
+ * The records of one row (category k, code 'code', or a mean/total row):
+ * the total column from 'e0', then each banner variable's columns.
+ */
+static svy_status
+add_row(const ctx *x, const svy_estimates *e0, svy_estimates *const *eb,
+        size_t k, const char *code, const char *label, int use_total,
+        svy_err *err)
+{
+    svy_tab *tab = x->tab;
+    char sig[64];
+
+    for (size_t i = 0; i <= x->cols->n; i++) {
+        const svy_estimates *e = i == 0 ? e0 : eb[i - 1];
+        size_t nl = svy_estimates_ncols(e);
+        for (size_t j = 0; j < nl; j++) {
+            svy_tab_cell *c = add_cell(tab);
+            if (c == NULL)
+                return svy_err_set(err, SVY_ENOMEM, "out of memory");
+            c->table = x->table;
+            c->title = x->title;
+            c->stat = x->stat;
+            c->row_var = x->var;
+            fill(c, svy_estimates_cell(e, k, j), use_total, tab->min_base);
+            if (i == 0) {
+                c->col_var = "total";
+                c->col_label = total_label(x->o->lang);
+                if (!(c->row_code = keep(tab, code)) ||
+                    !(c->row_label = keep(tab, label)))
+                    return svy_err_set(err, SVY_ENOMEM, "out of memory");
+                continue;
+            }
+            /*
+             * Banner cells share the total cell's row strings: the text writer
+             * finds the end of a row by pointer equality of row_code.
+             */
+            c->row_code = tab->cells[tab->n - 2].row_code;
+            c->row_label = tab->cells[tab->n - 2].row_label;
+            const char *bv = x->cols->names[i - 1];
+            const char *lv = svy_factor_level(x->bf[i - 1], j);
+            c->col_letter = x->lett[x->first[i - 1] + j];
+            if (use_total)
+                sig[0] = '\0';
+            else
+                sig_letters(x, e, i - 1, k, j, sig);
+            if (!(c->col_var = keep(tab, bv)) ||
+                !(c->col_code = keep(tab, lv)) ||
+                !(c->col_label = keep(tab, value_label(x->o, bv, lv))) ||
+                !(c->sig = keep(tab, sig)))
+                return svy_err_set(err, SVY_ENOMEM, "out of memory");
+        }
+    }
+    return SVY_OK;
+}
+
+/* The Rao-Scott rows of each banner variable, when computed. */
+static svy_status
+add_tests(const ctx *x, svy_estimates *const *eb, svy_err *err)
+{
+    for (size_t i = 0; i < x->cols->n; i++) {
+        const svy_rao_scott *rs = svy_estimates_rao_scott(eb[i]);
+        if (rs == NULL)
+            continue;
+        for (int f = 0; f < 2; f++) {
+            svy_tab_cell *c = add_cell(x->tab);
+            if (c == NULL || !(c->col_var = keep(x->tab, x->cols->names[i])))
+                return svy_err_set(err, SVY_ENOMEM, "out of memory");
+            c->table = x->table;
+            c->title = x->title;
+            c->row_var = x->var;
+            c->stat = f == 0 ? "rao_scott_f" : "chisq";
+            c->estimate = f == 0 ? rs->f : rs->chisq;
+            c->df1 = f == 0 ? rs->ndf : rs->chisq_df;
+            c->df2 = f == 0 ? rs->ddf : NAN;
+            c->p = f == 0 ? rs->f_p : rs->chisq_p;
+        }
+    }
+    return SVY_OK;
+}
+
+/*
+ * One table: proportions of factor variable 'var' (when y is NULL) or
+ * means/totals of 'y'.
+ */
+static svy_status
+one_table(ctx *x, const svy_design *d, const svy_table *t, const double *y,
+          int use_total, svy_err *err)
+{
+    const svy_tab_opts *o = x->o;
+    svy_estimates *e0 = NULL, **eb = NULL;
+    svy_factor *f = NULL;
+    svy_est_opts eo = {0};
+    svy_status rc = SVY_OK;
+    size_t i, k;
+
+    eo.level = x->tab->level;
+    eo.ci = o->ci;
+    if ((eb = calloc(x->cols->n + 1, sizeof(*eb))) == NULL)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    if (y == NULL &&
+        (rc = svy_factor_new(&f, t, x->var, NULL,
+                             o->base_all ? SVY_FACTOR_KEEP_USER_MISSING : 0,
+                             err)) != SVY_OK)
+        goto out;
+    rc = y ? svy_design_means(&e0, d, y, NULL, NULL, &eo, err)
+           : svy_design_props(&e0, d, f, NULL, NULL, &eo, err);
+    if (rc != SVY_OK)
+        goto out;
+    /*
+     * The total column needs no covariances; banner columns need them for
+     * the column tests, and proportions the Rao-Scott tests as well.  One
+     * call per banner variable estimates all its columns at once.
+     */
+    eo.flags = SVY_EST_COV | (y ? 0 : SVY_EST_CHISQ);
+    for (i = 0; i < x->cols->n; i++) {
+        rc = y ? svy_design_means(&eb[i], d, y, x->bf[i], NULL, &eo, err)
+               : svy_design_props(&eb[i], d, f, x->bf[i], NULL, &eo, err);
+        if (rc != SVY_OK)
+            goto out;
+    }
+    for (k = 0; k < svy_estimates_nrows(e0); k++) {
+        const char *code = f ? svy_factor_level(f, k) : "";
+        const char *label = f ? value_label(o, x->var, code) : "";
+        if ((rc = add_row(x, e0, eb, k, code, label, use_total, err)))
+            goto out;
+    }
+    rc = add_tests(x, eb, err);
+out:
+    for (i = 0; i < x->cols->n; i++)
+        svy_estimates_free(eb[i]);
+    free(eb);
+    svy_estimates_free(e0);
+    svy_factor_free(f);
+    return rc;
+}
+
+/* The tables of one list: stat "prop", "mean" or "total". */
+static svy_status
+tables(ctx *x, const list *l, const char *stat, const svy_design *d,
+       const svy_table *t, svy_err *err)
+{
+    svy_status rc = SVY_OK;
+
+    for (size_t i = 0; i < l->n && rc == SVY_OK; i++) {
+        double *y = NULL;
+        x->table++;
+        x->stat = stat;
+        if (!(x->var = keep(x->tab, l->names[i])) ||
+            !(x->title = keep(x->tab, var_label(x->o, x->var))))
+            return svy_err_set(err, SVY_ENOMEM, "out of memory");
+        if (strcmp(stat, "prop") != 0 &&
+            (rc = svy_design_values(&y, t, x->var, NULL, 0, err)) != SVY_OK)
+            return rc;
+        rc = one_table(x, d, t, y, strcmp(stat, "total") == 0, err);
+        free(y);
+    }
+    return rc;
+}
+
+svy_status
+svy_tab_run(svy_tab **out, const svy_table *t, const svy_tab_opts *opts,
+            svy_err *err)
+{
+    list rows = {0}, cols = {0}, means = {0}, totals = {0}, cl = {0}, fpc = {0};
+    svy_design_opts dopts = {0};
+    svy_design *d = NULL;
+    svy_tab *tab = NULL;
+    ctx x = {0};
+    svy_status rc;
+    size_t i, j, nletters = 0;
+
+    *out = NULL;
+    if ((rc = list_split(&rows, opts->rows, "--rows", err)) ||
+        (rc = list_split(&cols, opts->cols, "--cols", err)) ||
+        (rc = list_split(&means, opts->means, "--mean", err)) ||
+        (rc = list_split(&totals, opts->totals, "--total", err)) ||
+        (rc = list_split(&cl, opts->cluster, "--cluster", err)) ||
+        (rc = list_split(&fpc, opts->fpc, "--fpc", err)))
+        goto out;
+    if (rows.n + means.n + totals.n == 0) {
+        rc = svy_err_set(err, SVY_EINVAL,
+                         "nothing to tabulate: give --rows, --mean or --total");
+        goto out;
+    }
+    if (cl.n > 2 || fpc.n > 2) {
+        rc = svy_err_set(err, SVY_EINVAL,
+                         "--cluster and --fpc take at most two stages");
+        goto out;
+    }
+    if ((rc = check_vars(&rows, t, opts, err)) ||
+        (rc = check_vars(&cols, t, opts, err)) ||
+        (rc = check_vars(&means, t, opts, err)) ||
+        (rc = check_vars(&totals, t, opts, err)))
+        goto out;
+    dopts.weight = opts->weight;
+    dopts.strata = opts->strata;
+    for (i = 0; i < cl.n; i++)
+        dopts.cluster[i] = cl.names[i];
+    for (i = 0; i < fpc.n; i++)
+        dopts.fpc[i] = fpc.names[i];
+    dopts.lonely = opts->lonely;
+    /* One design for every table: ids are hashed and rows sorted once. */
+    if ((rc = svy_design_new(&d, t, &dopts, err)) != SVY_OK)
+        goto out;
+    if ((tab = calloc(1, sizeof(*tab))) == NULL ||
+        (x.bf = calloc(cols.n + 1, sizeof(*x.bf))) == NULL ||
+        (x.first = calloc(cols.n + 1, sizeof(*x.first))) == NULL) {
+        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+        goto out;
+    }
+    tab->base_all = opts->base_all;
+    tab->level = opts->level > 0 ? opts->level : 0.95;
+    tab->sig[0] = opts->sig[0] > 0 ? opts->sig[0] : 0.05;
+    tab->sig[1] = opts->sig[1];
+    tab->min_base = opts->min_base > 0 ? opts->min_base : 30;
+    for (i = 0; i < cols.n; i++) {
+        if ((rc = svy_factor_new(&x.bf[i], t, cols.names[i], NULL, 0, err)))
+            goto out;
+        x.first[i] = nletters;
+        nletters += svy_factor_nlevels(x.bf[i]);
+    }
+    if ((x.lett = calloc(nletters + 1, sizeof(*x.lett))) == NULL) {
+        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (j = 0; j < nletters; j++) {
+        char l[2] = {(char)('A' + j), '\0'};
+        if (!(x.lett[j] = keep(tab, j < 26 ? l : ""))) {
+            rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
+    x.tab = tab;
+    x.o = opts;
+    x.cols = &cols;
+    if ((rc = tables(&x, &rows, "prop", d, t, err)) ||
+        (rc = tables(&x, &means, "mean", d, t, err)) ||
+        (rc = tables(&x, &totals, "total", d, t, err)))
+        goto out;
+    *out = tab;
+    tab = NULL;
+out:
+    for (i = 0; x.bf && i < cols.n; i++)
+        svy_factor_free(x.bf[i]);
+    free(x.bf);
+    free(x.first);
+    free(x.lett);
+    svy_design_free(d);
+    svy_tab_free(tab);
+    list_free(&rows);
+    list_free(&cols);
+    list_free(&means);
+    list_free(&totals);
+    list_free(&cl);
+    list_free(&fpc);
+    return rc;
+}
+
+void
+svy_tab_free(svy_tab *tab)
+{
+    if (tab == NULL)
+        return;
+    for (size_t i = 0; i < tab->nstr; i++)
+        free(tab->strs[i]);
+    free(tab->strs);
+    free(tab->cells);
+    free(tab);
+}
+
+size_t
+svy_tab_ncells(const svy_tab *tab)
+{
+    return tab->n;
+}
+
+const svy_tab_cell *
+svy_tab_cell_at(const svy_tab *tab, size_t i)
+{
+    return &tab->cells[i];
+}
+
+/* Checklist: the header and the fields of write_csv change together. */
+static const char *const csv_header[] = {
+    "table",   "title",    "stat",      "row_var",    "row_code", "row_label",
+    "col_var", "col_code", "col_label", "col_letter", "n_unw",    "base_unw",
+    "base_w",  "base_eff", "estimate",  "se",         "ci_low",   "ci_high",
+    "deff",    "sig",      "df1",       "df2",        "p"};
+#define NCSV (sizeof(csv_header) / sizeof(csv_header[0]))
+
+svy_status
+svy_tab_write_csv(const svy_tab *tab, svy_output *o, svy_err *err)
+{
+    char num[14][SVY_NUM_BUFSZ];
+    const char *f[NCSV];
+    svy_status rc;
+
+    if ((rc = svy_csv_write_row(o, csv_header, NULL, NCSV, err)))
+        return rc;
+    for (size_t i = 0; i < tab->n; i++) {
+        const svy_tab_cell *c = &tab->cells[i];
+        const double v[14] = {
+            (double)c->table, c->n_unw, c->base_unw, c->base_w,  c->base_eff,
+            c->estimate,      c->se,    c->ci_low,   c->ci_high, c->deff,
+            c->df1,           c->df2,   c->p};
+        for (size_t k = 0; k < 13; k++) {
+            if (isnan(v[k]))
+                num[k][0] = '\0';
+            else
+                svy_num_format(v[k], num[k]);
+        }
+        const char *row[NCSV] = {
+            num[0],       c->title,   c->stat,     c->row_var,   c->row_code,
+            c->row_label, c->col_var, c->col_code, c->col_label, c->col_letter,
+            num[1],       num[2],     num[3],      num[4],       num[5],
+            num[6],       num[7],     num[8],      num[9],       c->sig,
+            num[10],      num[11],    num[12]};
+        memcpy(f, row, sizeof(f));
+        if ((rc = svy_csv_write_row(o, f, NULL, NCSV, err)))
+            return rc;
+    }
+    return SVY_OK;
+}
+
+/* Append 's' padded to 'w' display columns, right- or left-aligned. */
+static svy_status
+pad(svy_buf *b, const char *s, size_t w, int right)
+{
+    size_t sw = svy_utf8_width(s);
+    size_t fill = sw < w ? w - sw : 0;
+    svy_status rc = SVY_OK;
+
+    if (!right && (rc = svy_buf_puts(b, s)))
+        return rc;
+    for (size_t i = 0; i < fill && rc == SVY_OK; i++)
+        rc = svy_buf_putc(b, ' ');
+    if (right && rc == SVY_OK)
+        rc = svy_buf_puts(b, s);
+    return rc;
+}
+
+#define TXT 256 /* bytes of one text cell */
+
+/* The text of numeric cell 'c' for the body of a table. */
+static void
+cell_text(const svy_tab_cell *c, char *s)
+{
+    if (isnan(c->estimate))
+        snprintf(s, TXT, "-");
+    else if (strcmp(c->stat, "prop") == 0)
+        snprintf(s, TXT, "%.1f%s%s%s", 100 * c->estimate, *c->sig ? " " : "",
+                 c->sig, c->low_base ? "!" : "");
+    else
+        snprintf(s, TXT, "%.2f%s%s%s", c->estimate, *c->sig ? " " : "", c->sig,
+                 c->low_base ? "!" : "");
+}
+
+/* Write the records [a, b) of one table. */
+static svy_status
+text_table(const svy_tab *tab, size_t a, size_t b, svy_output *o, svy_buf *line,
+           svy_err *err)
+{
+    const svy_tab_cell *c0 = &tab->cells[a];
+    size_t nc = 0, nb = 0, nr, i, r, k;
+    size_t *w = NULL;
+    char *g = NULL;
+    svy_status rc = SVY_OK;
+
+    /*
+     * The records are row-major: the columns are the records that share
+     * the first row's row_code, the body rows those that share its stat
+     * (the tests come last with another stat).
+     */
+    while (a + nc < b && tab->cells[a + nc].row_code == c0->row_code)
+        nc++;
+    while (a + nb < b && tab->cells[a + nb].stat == c0->stat)
+        nb++;
+    nr = nb / nc + 3; /* header, rows, two base rows */
+    if (!(w = calloc(nc + 1, sizeof(*w))) ||
+        !(g = calloc(nr * (nc + 1), TXT))) {
+        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+        goto out;
+    }
+#define G(r, k) (g + ((r) * (nc + 1) + (k)) * TXT)
+    for (k = 0; k < nc; k++) {
+        const svy_tab_cell *c = &tab->cells[a + k];
+        snprintf(G(0, k + 1), TXT, "%s%s%s%s", c->col_label,
+                 *c->col_letter ? " (" : "", c->col_letter,
+                 *c->col_letter ? ")" : "");
+        snprintf(G(nr - 2, k + 1), TXT, "%.0f", c->base_unw);
+        snprintf(G(nr - 1, k + 1), TXT, "%.1f", c->base_w);
+    }
+    snprintf(G(nr - 2, 0), TXT, "Base (unweighted)");
+    snprintf(G(nr - 1, 0), TXT, "Base (weighted)");
+    for (r = 1; r + 2 < nr; r++) {
+        const svy_tab_cell *c = &tab->cells[a + (r - 1) * nc];
+        snprintf(G(r, 0), TXT, "%s", *c->row_code ? c->row_label : c->stat);
+        for (k = 0; k < nc; k++)
+            cell_text(c + k, G(r, k + 1));
+    }
+    for (r = 0; r < nr; r++)
+        for (k = 0; k <= nc; k++)
+            if (svy_utf8_width(G(r, k)) > w[k])
+                w[k] = svy_utf8_width(G(r, k));
+    svy_buf_reset(line);
+    if (strcmp(c0->title, c0->row_var) == 0)
+        rc = svy_buf_printf(line, "Table %zu. %s\n", c0->table, c0->title);
+    else
+        rc = svy_buf_printf(line, "Table %zu. %s (%s)\n", c0->table, c0->title,
+                            c0->row_var);
+    if (rc != SVY_OK)
+        goto out;
+    for (r = 0; r < nr && rc == SVY_OK; r++) {
+        for (k = 0; k <= nc && rc == SVY_OK; k++)
+            rc = pad(line, G(r, k), w[k] + (k ? 2 : 0), k > 0);
+        if (rc == SVY_OK)
+            rc = svy_buf_putc(line, '\n');
+    }
+    for (i = a + nb; i < b && rc == SVY_OK; i++) {
+        const svy_tab_cell *c = &tab->cells[i];
+        if (strcmp(c->stat, "rao_scott_f") == 0)
+            rc = svy_buf_printf(line,
+                                "Rao-Scott F by %s: F(%.2f, %.2f) = %.3f, "
+                                "p = %.4g\n",
+                                c->col_var, c->df1, c->df2, c->estimate, c->p);
+        else
+            rc = svy_buf_printf(line,
+                                "Rao-Scott chi-square by %s: %.3f, df %.0f, "
+                                "p = %.4g\n",
+                                c->col_var, c->estimate, c->df1, c->p);
+    }
+    if (rc == SVY_OK)
+        rc = svy_buf_putc(line, '\n');
+    if (rc != SVY_OK)
+        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+    else
+        rc = svy_output_write(o, line->data, line->len, err);
+#undef G
+out:
+    free(w);
+    free(g);
+    return rc;
+}
+
+svy_status
+svy_tab_write_text(const svy_tab *tab, svy_output *o, svy_err *err)
+{
+    svy_buf line = SVY_BUF_INIT;
+    svy_status rc = SVY_OK;
+    size_t a = 0, b;
+    char sig2[64] = "";
+
+    while (a < tab->n && rc == SVY_OK) {
+        for (b = a; b < tab->n && tab->cells[b].table == tab->cells[a].table;)
+            b++;
+        rc = text_table(tab, a, b, o, &line, err);
+        a = b;
+    }
+    svy_buf_reset(&line);
+    if (tab->sig[1] > 0)
+        snprintf(sig2, sizeof(sig2), ", uppercase p < %g", tab->sig[1]);
+    if (rc == SVY_OK &&
+        svy_buf_printf(&line,
+                       "Base: %s. Percentages of the column base; %g%% "
+                       "confidence level.\nLetters: the column is "
+                       "significantly above the lettered column of the same "
+                       "banner variable (lowercase p < %g%s); no test below "
+                       "a base of %g; ! marks a base below %g.\n",
+                       tab->base_all ? "all respondents, user-missing codes "
+                                       "included"
+                                     : "respondents with a valid answer, "
+                                       "user-missing codes excluded",
+                       100 * tab->level, tab->sig[0], sig2, tab->min_base,
+                       tab->min_base))
+        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+    if (rc == SVY_OK)
+        rc = svy_output_write(o, line.data, line.len, err);
+    svy_buf_release(&line);
+    return rc;
+}

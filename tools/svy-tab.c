@@ -1,0 +1,223 @@
+/*
+ * svy-tab - weighted banner tables with design-based standard errors,
+ * column significance letters and Rao-Scott tests.  The work is in the tab
+ * module (include/svy/tab.h) over the design module.
+ *
+ * The design comes from the options, else from the survey folder's
+ * survey.conf (strata, cluster, fpc, weight); an option always wins.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+static const char usage[] =
+    "usage: svy-tab [-s survey] [-w weight] [--strata var] [--cluster "
+    "v1[,v2]]\n"
+    "               [--fpc f1[,f2]] [--lonely policy] [--rows vars]\n"
+    "               [--cols vars] [--mean vars] [--total vars]\n"
+    "               [--base valid|all] [--ci logit|wald|wilson|kg]\n"
+    "               [--level p] [--sig a1[,a2]] [--min-base n]\n"
+    "               [--lang en|ru|ky] [--format text|csv] [-o out] [file]\n";
+
+static const char help[] =
+    "Tabulate a CSV file (plain, .gz or stdin): proportions of each --rows\n"
+    "variable, means (--mean) and totals (--total), in a total column and\n"
+    "each --cols banner column, with design-based SEs, CIs and deff.\n"
+    "\n"
+    "  -s, --survey DIR      labels, missing codes and design from DIR\n"
+    "  -w, --weight VAR      weight variable\n"
+    "      --strata VAR      strata; --cluster PSU[,SSU]; --fpc F1[,F2]\n"
+    "      --lonely POLICY   fail (default), adjust, average, certainty,\n"
+    "                        remove\n"
+    "      --base valid|all  leave user-missing codes out (default) or in\n"
+    "      --ci METHOD       logit (default), wald, wilson, kg\n"
+    "      --level P         confidence level (default 0.95)\n"
+    "      --sig A1[,A2]     column-test levels (default 0.05)\n"
+    "      --min-base N      no column test below N rows (default 30)\n"
+    "      --lang LANG       labels in en, ru or ky (default: the survey's)\n"
+    "      --format FMT      text (default) or csv, the table "
+    "stream\n" TOOL_CSV_HELP
+    "  -o, --output FILE     write to FILE (default stdout)\n"
+    "  -h, --help            show this help\n"
+    "      --version         show the version\n"
+    "\n" TOOL_EXIT_HELP;
+
+enum {
+    OPT_BASE = 256,
+    OPT_CI,
+    OPT_CLUSTER,
+    OPT_COLS,
+    OPT_FORMAT,
+    OPT_FPC,
+    OPT_LANG,
+    OPT_LEVEL,
+    OPT_LONELY,
+    OPT_MEAN,
+    OPT_MINBASE,
+    OPT_ROWS,
+    OPT_SIG,
+    OPT_STRATA,
+    OPT_TOTAL,
+    OPT_VERSION
+};
+
+static const struct option longopts[] = {
+    TOOL_CSV_LONGOPTS,
+    {"help", no_argument, NULL, 'h'},
+    {"output", required_argument, NULL, 'o'},
+    {"survey", required_argument, NULL, 's'},
+    {"weight", required_argument, NULL, 'w'},
+    {"base", required_argument, NULL, OPT_BASE},
+    {"ci", required_argument, NULL, OPT_CI},
+    {"cluster", required_argument, NULL, OPT_CLUSTER},
+    {"cols", required_argument, NULL, OPT_COLS},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"fpc", required_argument, NULL, OPT_FPC},
+    {"lang", required_argument, NULL, OPT_LANG},
+    {"level", required_argument, NULL, OPT_LEVEL},
+    {"lonely", required_argument, NULL, OPT_LONELY},
+    {"mean", required_argument, NULL, OPT_MEAN},
+    {"min-base", required_argument, NULL, OPT_MINBASE},
+    {"rows", required_argument, NULL, OPT_ROWS},
+    {"sig", required_argument, NULL, OPT_SIG},
+    {"strata", required_argument, NULL, OPT_STRATA},
+    {"total", required_argument, NULL, OPT_TOTAL},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+/* An option's value, else the survey.conf key's, else NULL. */
+static const char *
+conf(const char *opt, const svy_survey *sv, const char *key)
+{
+    const char *v = opt ? opt : sv ? svy_survey_get(sv, key) : NULL;
+    return v && *v ? v : NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+    svy_tab_opts o = {0};
+    svy_csv_opts csv = {0};
+    svy_survey *sv = NULL;
+    svy_table *t = NULL;
+    svy_tab *tab = NULL;
+    svy_output *out = NULL;
+    const char *dir = getenv("SVY_SURVEY"), *path = "-", *in = "-";
+    const char *lang = NULL, *format = "text";
+    svy_err err = SVY_ERR_INIT;
+    svy_status rc;
+    int ch, n;
+    char c;
+
+    tool_init(argv[0]);
+    while ((ch = getopt_long(argc, argv, "d:e:ho:s:w:", longopts, NULL)) !=
+           -1) {
+        switch (ch) {
+        case 'h':
+            fputs(usage, stdout);
+            fputs(help, stdout);
+            return tool_finish(EXIT_OK);
+        case 'o': path = optarg; break;
+        case 's': dir = optarg; break;
+        case 'w': o.weight = optarg; break;
+        case OPT_BASE:
+            if (strcmp(optarg, "all") != 0 && strcmp(optarg, "valid") != 0)
+                tool_die(EXIT_USAGE, "--base: expected valid or all, got '%s'",
+                         optarg);
+            o.base_all = strcmp(optarg, "all") == 0;
+            break;
+        case OPT_CI:
+            if (!svy_ci_method_parse(optarg, &o.ci))
+                tool_die(EXIT_USAGE,
+                         "--ci: expected logit, wald, wilson or kg, got '%s'",
+                         optarg);
+            break;
+        case OPT_CLUSTER: o.cluster = optarg; break;
+        case OPT_COLS: o.cols = optarg; break;
+        case OPT_FORMAT: format = optarg; break;
+        case OPT_FPC: o.fpc = optarg; break;
+        case OPT_LANG: lang = optarg; break;
+        case OPT_LEVEL:
+            o.level = tool_double_arg(optarg, "--level");
+            if (!(o.level > 0 && o.level < 1))
+                tool_die(EXIT_USAGE,
+                         "--level: expected a number in (0, 1), "
+                         "got '%s'",
+                         optarg);
+            break;
+        case OPT_LONELY:
+            if (!svy_lonely_parse(optarg, &o.lonely))
+                tool_die(EXIT_USAGE,
+                         "--lonely: expected fail, adjust, average, "
+                         "certainty or remove, got '%s'",
+                         optarg);
+            break;
+        case OPT_MEAN: o.means = optarg; break;
+        case OPT_MINBASE:
+            o.min_base = (double)tool_int_arg(optarg, "--min-base", 1, 1000000);
+            break;
+        case OPT_ROWS: o.rows = optarg; break;
+        case OPT_SIG:
+            n = sscanf(optarg, "%lf,%lf%c", &o.sig[0], &o.sig[1], &c);
+            if (n < 1 || n > 2 || !(o.sig[0] > 0 && o.sig[0] < 1) ||
+                (n == 2 && !(o.sig[1] > 0 && o.sig[1] < o.sig[0])))
+                tool_die(EXIT_USAGE,
+                         "--sig: expected A1[,A2] with "
+                         "0 < A2 < A1 < 1, got '%s'",
+                         optarg);
+            break;
+        case OPT_STRATA: o.strata = optarg; break;
+        case OPT_TOTAL: o.totals = optarg; break;
+        case OPT_VERSION: tool_version();
+        default:
+            if (!tool_csv_option(ch, optarg, &csv))
+                tool_usage(usage);
+        }
+    }
+    if (argc - optind > 1)
+        tool_usage(usage);
+    if (strcmp(format, "text") != 0 && strcmp(format, "csv") != 0)
+        tool_die(EXIT_USAGE, "--format: expected text or csv, got '%s'",
+                 format);
+    if (lang && svy_lang_parse(lang, &o.lang) < 0)
+        tool_die(EXIT_USAGE, "--lang: expected en, ru or ky, got '%s'", lang);
+    if (!o.rows && !o.means && !o.totals)
+        tool_die(EXIT_USAGE, "nothing to tabulate: give --rows, --mean or "
+                             "--total");
+    if (optind < argc)
+        in = argv[optind];
+    tool_check_output(path, in);
+    if (dir && *dir && svy_survey_open(&sv, dir, &err) != SVY_OK)
+        tool_die_err(&err);
+    tool_check_survey_output(sv, path);
+    if (sv) {
+        o.codebook = svy_survey_codebook(sv);
+        if (lang == NULL)
+            o.lang = svy_survey_lang(sv);
+    }
+    o.weight = conf(o.weight, sv, "weight");
+    o.strata = conf(o.strata, sv, "strata");
+    o.cluster = conf(o.cluster, sv, "cluster");
+    o.fpc = conf(o.fpc, sv, "fpc");
+    if (svy_csv_read_file(&t, in, &csv, NULL, &err) ||
+        (o.codebook ? svy_codebook_apply(o.codebook, t, &err)
+                    : svy_table_infer_types(t, NULL, &err)) ||
+        svy_tab_run(&tab, t, &o, &err) || svy_output_open(&out, path, &err))
+        tool_die_err(&err);
+    rc = strcmp(format, "csv") == 0 ? svy_tab_write_csv(tab, out, &err)
+                                    : svy_tab_write_text(tab, out, &err);
+    if (rc != SVY_OK) {
+        svy_output_abort(out);
+        tool_die_err(&err);
+    }
+    if (svy_output_commit(out, &err) != SVY_OK)
+        tool_die_err(&err);
+    svy_tab_free(tab);
+    svy_table_free(t);
+    svy_survey_free(sv);
+    return tool_finish(EXIT_OK);
+}
