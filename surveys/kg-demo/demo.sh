@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The demo pipeline on surveys/kg-demo, as 'make demo' runs it:
-#   import the three raw batches with the survey's codebook, then describe
-#   the result.  Later steps (clean, weight, tab, report) join as the
-#   programs land.  Usage: surveys/kg-demo/demo.sh [BINDIR]   (default build/bin)
+#   import the three raw batches with the survey's codebook, describe the
+#   result, tabulate a question.  Later steps (clean, weight, report) join
+#   as the programs land.  Usage: surveys/kg-demo/demo.sh [BINDIR]   (default build/bin)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=$(cd "${1:-$root/build/bin}" && pwd)
@@ -25,6 +25,12 @@ svy-info -s . --lang ru "$out/kg-demo.csv"
 echo
 echo "== svy-info: region and vote intention, weighted by the design weight"
 svy-info -s . --lang ru --freq region,q3 -w dweight "$out/kg-demo.csv"
+
+echo
+echo "== svy-tab: direction of the country by sex and settlement (design weights;"
+echo "   strata and PSUs from survey.conf; weighting to census margins joins once"
+echo "   svy-clean has removed the planted faults)"
+svy-tab -s . -w dweight --rows q1 --cols sex,settlement "$out/kg-demo.csv"
 
 echo
 echo "data:     $out/kg-demo.csv"
