@@ -12,6 +12,8 @@
  * see the old file or the new one, never a part.  Standard output, FIFOs
  * and devices cannot be replaced by a rename and are written in place.
  */
+/* realpath() is an X/Open function: resolve a symlinked output. */
+#define _XOPEN_SOURCE 700
 #include "svy/io.h"
 
 #include <errno.h>
@@ -36,10 +38,11 @@ struct svy_input {
 };
 
 struct svy_output {
-    int fd;     /* stdout, the FIFO or device, or the temporary file */
-    gzFile gz;  /* when the target ends in .gz */
-    char *path; /* NULL for stdout */
-    char *tmp;  /* temporary file to rename */
+    int fd;       /* stdout, the FIFO or device, or the temporary file */
+    gzFile gz;    /* when the target ends in .gz */
+    char *path;   /* NULL for stdout */
+    char *target; /* the real file behind 'path' (symlinks resolved) */
+    char *tmp;    /* temporary file to rename */
     char *buf;
     size_t len, cap;
 };
@@ -212,8 +215,15 @@ svy_output_open(svy_output **out, const char *path, svy_err *err)
         return SVY_OK;
     }
     o->path = svy_mem_strdup(path);
+    /*
+     * Through a symlink the file it points to is replaced, not the link:
+     * the temporary file goes beside the real file.
+     */
+    o->target = realpath(path, NULL);
+    if (o->target == NULL)
+        o->target = svy_mem_strdup(path);
     /* Room for ".tmpXXXXXX" and the terminator. */
-    o->tmp = malloc(strlen(path) + 16);
+    o->tmp = o->target ? malloc(strlen(o->target) + 16) : NULL;
     if (o->path == NULL || o->tmp == NULL) {
         svy_output_abort(o);
         return svy_err_set(err, SVY_ENOMEM, "out of memory");
@@ -237,7 +247,7 @@ svy_output_open(svy_output **out, const char *path, svy_err *err)
             goto opened; /* in place, but still gzip for a .gz name */
         }
     }
-    sprintf(o->tmp, "%s.tmpXXXXXX", path);
+    sprintf(o->tmp, "%s.tmpXXXXXX", o->target);
     o->fd = mkstemp(o->tmp);
     if (o->fd < 0) {
         svy_status rc = svy_err_set(err, SVY_EIO, "cannot create '%s': %s",
@@ -247,11 +257,19 @@ svy_output_open(svy_output **out, const char *path, svy_err *err)
         svy_output_abort(o);
         return rc;
     }
-    /* mkstemp makes the file 0600; give it the usual umask-based mode. */
+    /*
+     * mkstemp makes the file 0600: a file being replaced keeps its mode,
+     * a new one gets the usual umask-based mode.
+     */
     {
-        mode_t mask = umask(0);
-        umask(mask);
-        fchmod(o->fd, 0666 & ~mask);
+        struct stat st;
+        if (stat(o->target, &st) == 0) {
+            fchmod(o->fd, st.st_mode & 07777);
+        } else {
+            mode_t mask = umask(0);
+            umask(mask);
+            fchmod(o->fd, 0666 & ~mask);
+        }
     }
     /*
      * The gzip stream writes through a dup of the descriptor, which
@@ -376,6 +394,7 @@ static void
 output_free(svy_output *o)
 {
     free(o->path);
+    free(o->target);
     free(o->tmp);
     free(o->buf);
     free(o);
@@ -409,7 +428,7 @@ svy_output_commit(svy_output *o, svy_err *err)
         rc = svy_err_set(err, SVY_EIO, "cannot write '%s': %s", o->path,
                          strerror(errno));
     o->fd = -1;
-    if (rc == SVY_OK && o->tmp != NULL && rename(o->tmp, o->path) < 0)
+    if (rc == SVY_OK && o->tmp != NULL && rename(o->tmp, o->target) < 0)
         rc = svy_err_set(err, SVY_EIO, "cannot rename '%s' to '%s': %s", o->tmp,
                          o->path, strerror(errno));
     if (rc != SVY_OK && o->tmp != NULL)

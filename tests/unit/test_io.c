@@ -614,13 +614,48 @@ test_io_overwrites(void)
     remove_dir(dir);
 }
 
+/*
+ * An output through a symlink replaces the file the link points to and
+ * leaves the link; a file being replaced keeps its mode.
+ */
+static void
+test_io_output_symlink_and_mode(void)
+{
+    char dir[32], real[64], link_path[64];
+    svy_output *o = NULL;
+    svy_err err = SVY_ERR_INIT;
+    struct stat st;
+
+    if (!make_dir(dir))
+        return;
+    snprintf(real, sizeof(real), "%s/real", dir);
+    snprintf(link_path, sizeof(link_path), "%s/link", dir);
+    CHECK(write_file(real, "old", 3));
+    CHECK(chmod(real, 0640) == 0);
+    CHECK(symlink("real", link_path) == 0);
+    CHECK_INT(svy_output_open(&o, link_path, &err), SVY_OK);
+    CHECK_INT(svy_output_puts(o, "new", &err), SVY_OK);
+    CHECK_INT(svy_output_commit(o, &err), SVY_OK);
+    CHECK(lstat(link_path, &st) == 0 && S_ISLNK(st.st_mode));
+    CHECK(stat(real, &st) == 0 && (st.st_mode & 07777) == 0640);
+    CHECK(st.st_size == 3);
+    remove_dir(dir);
+}
+
 static const struct check_case cases[] = {
-    CASE(test_io_input_mem),          CASE(test_io_input_missing),
-    CASE(test_io_input_directory),    CASE(test_io_input_file_and_gzip),
-    CASE(test_io_input_gzip_damaged), CASE(test_io_output_commit_renames),
-    CASE(test_io_output_abort),       CASE(test_io_output_gzip),
-    CASE(test_io_output_errors),      CASE(test_io_output_device_and_fifo),
-    CASE(test_io_output_stdout_name), CASE(test_io_overwrites),
+    CASE(test_io_output_symlink_and_mode),
+    CASE(test_io_input_mem),
+    CASE(test_io_input_missing),
+    CASE(test_io_input_directory),
+    CASE(test_io_input_file_and_gzip),
+    CASE(test_io_input_gzip_damaged),
+    CASE(test_io_output_commit_renames),
+    CASE(test_io_output_abort),
+    CASE(test_io_output_gzip),
+    CASE(test_io_output_errors),
+    CASE(test_io_output_device_and_fifo),
+    CASE(test_io_output_stdout_name),
+    CASE(test_io_overwrites),
 };
 
 CHECK_MAIN(cases)
