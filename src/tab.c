@@ -15,7 +15,23 @@
  * are correlated) and SVY_EST_CHISQ for the Rao-Scott tests.  Column
  * letters run across the whole banner (A, B, ... up to Z; later columns
  * get no letter and no test); a cell lists the letters of the columns of
- * the same banner variable it is significantly above.
+ * the same banner variable it is significantly above.  With Bonferroni,
+ * each p-value is multiplied by m(m-1)/2 for the m columns of its banner
+ * variable: the family is the set of pairs one letter row can claim.
+ *
+ * Filter: "VAR == V", "VAR != V" or "VAR in V1,V2" becomes a byte mask
+ * passed as the 'subset' of every estimation call, so the rows outside
+ * are a domain complement, never dropped: every PSU and stratum stays in
+ * the variance (R's subset() of a design, not subset() of the data).
+ *
+ * Output: a writer is a vtable (accept/begin/row/end, tab.h) fed one
+ * record at a time by svy_tab_write.  CSV writes each record as it comes;
+ * JSON opens a table object when the table number changes and its
+ * "tests" array at the first test record; text keeps the records of one
+ * table until the next table starts, because column widths depend on
+ * every row.  Writers compare strings, never pointers, so that a stream
+ * read back from CSV (svy-report) can feed them too.  The fixed words
+ * of the text format come from a per-language table (words_en/ru/ky).
  */
 #include "svy/tab.h"
 
@@ -34,8 +50,7 @@ struct svy_tab {
     size_t n, cap;
     char **strs; /* every string the records point to */
     size_t nstr, strcap;
-    int base_all;
-    double level, sig[2], min_base;
+    svy_tab_meta meta; /* meta.filter points into strs */
 };
 
 /* A comma-separated list split into copies; 'names' is NULL-terminated. */
@@ -187,14 +202,139 @@ check_vars(const list *l, const svy_table *t, const svy_tab_opts *o,
     return SVY_OK;
 }
 
+int
+svy_tab_adjust_parse(const char *s, svy_tab_adjust *out)
+{
+    if (strcmp(s, "none") == 0)
+        *out = SVY_TAB_ADJUST_NONE;
+    else if (strcmp(s, "bonferroni") == 0)
+        *out = SVY_TAB_ADJUST_BONFERRONI;
+    else
+        return 0;
+    return 1;
+}
+
+/* 's' without leading and trailing blanks, as a copy; NULL: no memory. */
+static char *
+trimmed(const char *s, size_t n)
+{
+    while (n > 0 && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    return strndup(s, n);
+}
+
+/* Does the text or number of cell 'row' of 'c' equal value 'v'? */
+static int
+cell_equals(const svy_column *c, size_t row, const char *v)
+{
+    char buf[SVY_NUM_BUFSZ];
+    double num;
+
+    if (svy_column_type(c) == SVY_NUM && svy_num_parse(v, strlen(v), 0, &num))
+        return svy_column_num(c, row) == num;
+    return strcmp(svy_column_format(c, row, buf, NULL), v) == 0;
+}
+
+/*
+ * Parse filter 'expr' and mark in '*out' (one byte per row, owned by the
+ * caller) the rows that pass it.  The grammar is deliberately tiny; the
+ * full expression language belongs to svy-clean's rules.
+ */
+static svy_status
+filter_mask(unsigned char **out, const svy_table *t, const svy_tab_opts *o,
+            svy_err *err)
+{
+    const char *e = o->filter, *p = e, *q;
+    list var = {0}, vals = {0};
+    char *name = NULL, *rest = NULL;
+    const svy_column *c;
+    int op; /* 0 ==, 1 !=, 2 in */
+    svy_status rc = SVY_OK;
+    size_t n = svy_table_nrows(t);
+
+    *out = NULL;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    q = p + strcspn(p, " \t=!");
+    if (q == p)
+        goto bad;
+    if ((name = strndup(p, (size_t)(q - p))) == NULL)
+        goto nomem;
+    while (*q == ' ' || *q == '\t')
+        q++;
+    if (strncmp(q, "==", 2) == 0 || strncmp(q, "!=", 2) == 0) {
+        op = q[0] == '!';
+        q += 2;
+    } else if (strncmp(q, "in", 2) == 0 && (q[2] == ' ' || q[2] == '\t')) {
+        op = 2;
+        q += 3;
+    } else
+        goto bad;
+    if ((rest = trimmed(q, strlen(q))) == NULL)
+        goto nomem;
+    if (*rest == '\0')
+        goto bad;
+    if (op < 2) {
+        if ((vals.names = calloc(2, sizeof(char *))) == NULL)
+            goto nomem;
+        vals.names[vals.n++] = rest;
+        rest = NULL;
+    } else if ((rc = list_split(&vals, rest, "--filter", err)) != SVY_OK)
+        goto out;
+    for (size_t i = 0; i < vals.n; i++) {
+        char *v = trimmed(vals.names[i], strlen(vals.names[i]));
+        if (v == NULL)
+            goto nomem;
+        free(vals.names[i]);
+        vals.names[i] = v;
+    }
+    var.names = &name;
+    var.n = 1;
+    rc = check_vars(&var, t, o, err);
+    if (rc != SVY_OK)
+        goto out;
+    c = svy_table_find(t, name);
+    if ((*out = calloc(n ? n : 1, 1)) == NULL)
+        goto nomem;
+    for (size_t r = 0; r < n; r++) {
+        int hit = 0;
+        if (svy_column_is_empty(c, r))
+            continue;
+        for (size_t i = 0; i < vals.n && !hit; i++)
+            hit = cell_equals(c, r, vals.names[i]);
+        (*out)[r] = (unsigned char)(op == 1 ? !hit : hit);
+    }
+    goto out;
+bad:
+    rc = svy_err_set(err, SVY_EINVAL,
+                     "--filter: expected VAR == VALUE, VAR != VALUE or VAR "
+                     "in V1,V2, got '%s'",
+                     e);
+    goto out;
+nomem:
+    rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+out:
+    if (rc != SVY_OK) {
+        free(*out);
+        *out = NULL;
+    }
+    list_free(&vals);
+    free(name);
+    free(rest);
+    return rc;
+}
+
 /* Everything one table needs while its records are made. */
 typedef struct ctx {
     svy_tab *tab;
     const svy_tab_opts *o;
     const list *cols;
-    svy_factor **bf;   /* one factor per banner variable */
-    const char **lett; /* letter of each banner column, "" beyond Z */
-    size_t *first;     /* index of banner variable i's first column */
+    svy_factor **bf;             /* one factor per banner variable */
+    const char **lett;           /* letter of each banner column, "" beyond Z */
+    size_t *first;               /* index of banner variable i's first column */
+    const unsigned char *subset; /* the --filter domain, or NULL */
     size_t table;
     const char *title, *stat, *var;
 } ctx;
@@ -228,21 +368,27 @@ sig_letters(const ctx *x, const svy_estimates *e, size_t i, size_t k, size_t j,
     const svy_tab *tab = x->tab;
     size_t n = 0, nl = svy_estimates_ncols(e);
     const svy_cell *a = svy_estimates_cell(e, k, j);
+    /* Bonferroni: each p-value times the pairs of this banner variable. */
+    double m = tab->meta.adjust == SVY_TAB_ADJUST_BONFERRONI && nl > 1
+                   ? (double)nl * (double)(nl - 1) / 2
+                   : 1;
 
     buf[0] = '\0';
-    if (!*x->lett[x->first[i] + j] || a->base_n < tab->min_base)
+    if (!*x->lett[x->first[i] + j] || a->base_n < tab->meta.min_base)
         return;
     for (size_t j2 = 0; j2 < nl; j2++) {
         const char *l = x->lett[x->first[i] + j2];
         svy_compare cmp;
         if (j2 == j || !*l ||
-            svy_estimates_cell(e, k, j2)->base_n < tab->min_base)
+            svy_estimates_cell(e, k, j2)->base_n < tab->meta.min_base)
             continue;
         svy_estimates_compare(e, k, j, j2, &cmp);
+        if (m > 1 && !isnan(cmp.p))
+            cmp.p = fmin(1, cmp.p * m);
         /* Written so that a NaN difference or p-value is no letter. */
-        if (!(cmp.diff > 0) || !(cmp.p < tab->sig[0]))
+        if (!(cmp.diff > 0) || !(cmp.p < tab->meta.sig[0]))
             continue;
-        buf[n++] = tab->sig[1] > 0 && cmp.p < tab->sig[1]
+        buf[n++] = tab->meta.sig[1] > 0 && cmp.p < tab->meta.sig[1]
                        ? l[0]
                        : (char)(l[0] - 'A' + 'a');
     }
@@ -272,7 +418,7 @@ add_row(const ctx *x, const svy_estimates *e0, svy_estimates *const *eb,
             c->title = x->title;
             c->stat = x->stat;
             c->row_var = x->var;
-            fill(c, svy_estimates_cell(e, k, j), use_total, tab->min_base);
+            fill(c, svy_estimates_cell(e, k, j), use_total, tab->meta.min_base);
             if (i == 0) {
                 c->col_var = "total";
                 c->col_label = total_label(x->o->lang);
@@ -344,7 +490,7 @@ one_table(ctx *x, const svy_design *d, const svy_table *t, const double *y,
     svy_status rc = SVY_OK;
     size_t i, k;
 
-    eo.level = x->tab->level;
+    eo.level = x->tab->meta.level;
     eo.ci = o->ci;
     if ((eb = calloc(x->cols->n + 1, sizeof(*eb))) == NULL)
         return svy_err_set(err, SVY_ENOMEM, "out of memory");
@@ -353,8 +499,8 @@ one_table(ctx *x, const svy_design *d, const svy_table *t, const double *y,
                              o->base_all ? SVY_FACTOR_KEEP_USER_MISSING : 0,
                              err)) != SVY_OK)
         goto out;
-    rc = y ? svy_design_means(&e0, d, y, NULL, NULL, &eo, err)
-           : svy_design_props(&e0, d, f, NULL, NULL, &eo, err);
+    rc = y ? svy_design_means(&e0, d, y, NULL, x->subset, &eo, err)
+           : svy_design_props(&e0, d, f, NULL, x->subset, &eo, err);
     if (rc != SVY_OK)
         goto out;
     /*
@@ -364,8 +510,8 @@ one_table(ctx *x, const svy_design *d, const svy_table *t, const double *y,
      */
     eo.flags = SVY_EST_COV | (y ? 0 : SVY_EST_CHISQ);
     for (i = 0; i < x->cols->n; i++) {
-        rc = y ? svy_design_means(&eb[i], d, y, x->bf[i], NULL, &eo, err)
-               : svy_design_props(&eb[i], d, f, x->bf[i], NULL, &eo, err);
+        rc = y ? svy_design_means(&eb[i], d, y, x->bf[i], x->subset, &eo, err)
+               : svy_design_props(&eb[i], d, f, x->bf[i], x->subset, &eo, err);
         if (rc != SVY_OK)
             goto out;
     }
@@ -416,6 +562,7 @@ svy_tab_run(svy_tab **out, const svy_table *t, const svy_tab_opts *opts,
     svy_design_opts dopts = {0};
     svy_design *d = NULL;
     svy_tab *tab = NULL;
+    unsigned char *mask = NULL;
     ctx x = {0};
     svy_status rc;
     size_t i, j, nletters = 0;
@@ -443,6 +590,8 @@ svy_tab_run(svy_tab **out, const svy_table *t, const svy_tab_opts *opts,
         (rc = check_vars(&means, t, opts, err)) ||
         (rc = check_vars(&totals, t, opts, err)))
         goto out;
+    if (opts->filter && (rc = filter_mask(&mask, t, opts, err)) != SVY_OK)
+        goto out;
     dopts.weight = opts->weight;
     dopts.strata = opts->strata;
     for (i = 0; i < cl.n; i++)
@@ -459,11 +608,17 @@ svy_tab_run(svy_tab **out, const svy_table *t, const svy_tab_opts *opts,
         rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
         goto out;
     }
-    tab->base_all = opts->base_all;
-    tab->level = opts->level > 0 ? opts->level : 0.95;
-    tab->sig[0] = opts->sig[0] > 0 ? opts->sig[0] : 0.05;
-    tab->sig[1] = opts->sig[1];
-    tab->min_base = opts->min_base > 0 ? opts->min_base : 30;
+    tab->meta.base_all = opts->base_all;
+    tab->meta.level = opts->level > 0 ? opts->level : 0.95;
+    tab->meta.sig[0] = opts->sig[0] > 0 ? opts->sig[0] : 0.05;
+    tab->meta.sig[1] = opts->sig[1];
+    tab->meta.min_base = opts->min_base > 0 ? opts->min_base : 30;
+    tab->meta.adjust = opts->adjust;
+    tab->meta.lang = opts->lang;
+    if (!(tab->meta.filter = keep(tab, opts->filter ? opts->filter : ""))) {
+        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+        goto out;
+    }
     for (i = 0; i < cols.n; i++) {
         if ((rc = svy_factor_new(&x.bf[i], t, cols.names[i], NULL, 0, err)))
             goto out;
@@ -484,6 +639,7 @@ svy_tab_run(svy_tab **out, const svy_table *t, const svy_tab_opts *opts,
     x.tab = tab;
     x.o = opts;
     x.cols = &cols;
+    x.subset = mask;
     if ((rc = tables(&x, &rows, "prop", d, t, err)) ||
         (rc = tables(&x, &means, "mean", d, t, err)) ||
         (rc = tables(&x, &totals, "total", d, t, err)))
@@ -496,6 +652,7 @@ out:
     free(x.bf);
     free(x.first);
     free(x.lett);
+    free(mask);
     svy_design_free(d);
     svy_tab_free(tab);
     list_free(&rows);
@@ -531,7 +688,22 @@ svy_tab_cell_at(const svy_tab *tab, size_t i)
     return &tab->cells[i];
 }
 
-/* Checklist: the header and the fields of write_csv change together. */
+const svy_tab_meta *
+svy_tab_get_meta(const svy_tab *tab)
+{
+    return &tab->meta;
+}
+
+/* 1 for the table-level test records, which follow a table's cells. */
+static int
+is_test(const svy_tab_cell *c)
+{
+    return strcmp(c->stat, "rao_scott_f") == 0 || strcmp(c->stat, "chisq") == 0;
+}
+
+/* ---- CSV: the table stream.  The state is the output itself. ---- */
+
+/* Checklist: the header and the fields of csv_row change together. */
 static const char *const csv_header[] = {
     "table",   "title",    "stat",      "row_var",    "row_code", "row_label",
     "col_var", "col_code", "col_label", "col_letter", "n_unw",    "base_unw",
@@ -539,39 +711,108 @@ static const char *const csv_header[] = {
     "deff",    "sig",      "df1",       "df2",        "p"};
 #define NCSV (sizeof(csv_header) / sizeof(csv_header[0]))
 
-svy_status
-svy_tab_write_csv(const svy_tab *tab, svy_output *o, svy_err *err)
+static int
+csv_accept(const char *format)
 {
-    char num[14][SVY_NUM_BUFSZ];
-    const char *f[NCSV];
-    svy_status rc;
+    return strcmp(format, "csv") == 0;
+}
 
-    if ((rc = svy_csv_write_row(o, csv_header, NULL, NCSV, err)))
-        return rc;
-    for (size_t i = 0; i < tab->n; i++) {
-        const svy_tab_cell *c = &tab->cells[i];
-        const double v[14] = {
-            (double)c->table, c->n_unw, c->base_unw, c->base_w,  c->base_eff,
-            c->estimate,      c->se,    c->ci_low,   c->ci_high, c->deff,
-            c->df1,           c->df2,   c->p};
-        for (size_t k = 0; k < 13; k++) {
-            if (isnan(v[k]))
-                num[k][0] = '\0';
-            else
-                svy_num_format(v[k], num[k]);
-        }
-        const char *row[NCSV] = {
-            num[0],       c->title,   c->stat,     c->row_var,   c->row_code,
-            c->row_label, c->col_var, c->col_code, c->col_label, c->col_letter,
-            num[1],       num[2],     num[3],      num[4],       num[5],
-            num[6],       num[7],     num[8],      num[9],       c->sig,
-            num[10],      num[11],    num[12]};
-        memcpy(f, row, sizeof(f));
-        if ((rc = svy_csv_write_row(o, f, NULL, NCSV, err)))
-            return rc;
+static svy_status
+csv_begin(void **state, const svy_tab_meta *m, svy_output *o, svy_err *err)
+{
+    (void)m;
+    *state = o;
+    return svy_csv_write_row(o, csv_header, NULL, NCSV, err);
+}
+
+static svy_status
+csv_row(void *state, const svy_tab_cell *c, svy_err *err)
+{
+    char num[13][SVY_NUM_BUFSZ];
+    const double v[13] = {
+        (double)c->table, c->n_unw, c->base_unw, c->base_w,  c->base_eff,
+        c->estimate,      c->se,    c->ci_low,   c->ci_high, c->deff,
+        c->df1,           c->df2,   c->p};
+
+    for (size_t k = 0; k < 13; k++) {
+        if (isnan(v[k]))
+            num[k][0] = '\0';
+        else
+            svy_num_format(v[k], num[k]);
     }
+    const char *row[NCSV] = {
+        num[0],       c->title,   c->stat,     c->row_var,   c->row_code,
+        c->row_label, c->col_var, c->col_code, c->col_label, c->col_letter,
+        num[1],       num[2],     num[3],      num[4],       num[5],
+        num[6],       num[7],     num[8],      num[9],       c->sig,
+        num[10],      num[11],    num[12]};
+    return svy_csv_write_row(state, row, NULL, NCSV, err);
+}
+
+static svy_status
+csv_end(void *state, int ok, svy_err *err)
+{
+    (void)state;
+    (void)ok;
+    (void)err;
     return SVY_OK;
 }
+
+/* ---- Text: aligned banner tables, a table at a time. ---- */
+
+/*
+ * The fixed words of the text tables.  A test line is pre + variable +
+ * suf, so that each language can put the variable where its grammar wants
+ * it (Kyrgyz postpositions follow the noun).  Checklist: a new language
+ * gets a words struct here and a footnote in text_footnote.
+ */
+typedef struct words {
+    const char *table, *base_unw, *base_w;
+    const char *f_pre, *f_suf, *chi_pre, *chi_suf, *df;
+} words;
+
+static const words words_en = {"Table",
+                               "Base (unweighted)",
+                               "Base (weighted)",
+                               "Rao-Scott F by ",
+                               "",
+                               "Rao-Scott chi-square by ",
+                               "",
+                               "df"};
+static const words words_ru = {"Таблица",
+                               "База (невзвешенная)",
+                               "База (взвешенная)",
+                               "F Рао–Скотта по ",
+                               "",
+                               "Хи-квадрат Рао–Скотта по ",
+                               "",
+                               "ст. св."};
+static const words words_ky = {"Таблица",
+                               "Негиз (салмакталбаган)",
+                               "Негиз (салмакталган)",
+                               "Рао–Скотттун F критерийи, ",
+                               " боюнча",
+                               "Рао–Скотттун хи-квадраты, ",
+                               " боюнча",
+                               "эркиндик даражасы"};
+
+static const words *
+words_for(svy_lang lang)
+{
+    switch (lang) {
+    case SVY_LANG_RU: return &words_ru;
+    case SVY_LANG_KY: return &words_ky;
+    default: return &words_en;
+    }
+}
+
+typedef struct text_state {
+    const svy_tab_meta *m;
+    svy_output *o;
+    const svy_tab_cell **v; /* the current table's records */
+    size_t n, cap;
+    svy_buf line;
+} text_state;
 
 /* Append 's' padded to 'w' display columns, right- or left-aligned. */
 static svy_status
@@ -606,26 +847,29 @@ cell_text(const svy_tab_cell *c, char *s)
                  c->low_base ? "!" : "");
 }
 
-/* Write the records [a, b) of one table. */
+/* Write the records of the current table (st->v, at least one). */
 static svy_status
-text_table(const svy_tab *tab, size_t a, size_t b, svy_output *o, svy_buf *line,
-           svy_err *err)
+text_table(text_state *st, svy_err *err)
 {
-    const svy_tab_cell *c0 = &tab->cells[a];
-    size_t nc = 0, nb = 0, nr, i, r, k;
+    const svy_tab_cell *const *v = st->v;
+    const svy_tab_cell *c0 = v[0];
+    const words *wd = words_for(st->m->lang);
+    svy_buf *line = &st->line;
+    size_t nc = 0, nb = 0, nr, i, r, k, b = st->n;
     size_t *w = NULL;
     char *g = NULL;
     svy_status rc = SVY_OK;
 
     /*
-     * The records are row-major: the columns are the records that share
-     * the first row's row_code, the body rows those that share its stat
-     * (the tests come last with another stat).
+     * The records are row-major: the columns are the body records that
+     * share the first row's row_code, the body rows those that share its
+     * stat (the tests come last with another stat).
      */
-    while (a + nc < b && tab->cells[a + nc].row_code == c0->row_code)
-        nc++;
-    while (a + nb < b && tab->cells[a + nb].stat == c0->stat)
+    while (nb < b && strcmp(v[nb]->stat, c0->stat) == 0)
         nb++;
+    while (nc < nb && strcmp(v[nc]->row_code, c0->row_code) == 0 &&
+           (nc == 0 || strcmp(v[nc]->col_var, "total") != 0))
+        nc++;
     nr = nb / nc + 3; /* header, rows, two base rows */
     if (!(w = calloc(nc + 1, sizeof(*w))) ||
         !(g = calloc(nr * (nc + 1), TXT))) {
@@ -634,20 +878,20 @@ text_table(const svy_tab *tab, size_t a, size_t b, svy_output *o, svy_buf *line,
     }
 #define G(r, k) (g + ((r) * (nc + 1) + (k)) * TXT)
     for (k = 0; k < nc; k++) {
-        const svy_tab_cell *c = &tab->cells[a + k];
+        const svy_tab_cell *c = v[k];
         snprintf(G(0, k + 1), TXT, "%s%s%s%s", c->col_label,
                  *c->col_letter ? " (" : "", c->col_letter,
                  *c->col_letter ? ")" : "");
         snprintf(G(nr - 2, k + 1), TXT, "%.0f", c->base_unw);
         snprintf(G(nr - 1, k + 1), TXT, "%.1f", c->base_w);
     }
-    snprintf(G(nr - 2, 0), TXT, "Base (unweighted)");
-    snprintf(G(nr - 1, 0), TXT, "Base (weighted)");
+    snprintf(G(nr - 2, 0), TXT, "%s", wd->base_unw);
+    snprintf(G(nr - 1, 0), TXT, "%s", wd->base_w);
     for (r = 1; r + 2 < nr; r++) {
-        const svy_tab_cell *c = &tab->cells[a + (r - 1) * nc];
+        const svy_tab_cell *c = v[(r - 1) * nc];
         snprintf(G(r, 0), TXT, "%s", *c->row_code ? c->row_label : c->stat);
         for (k = 0; k < nc; k++)
-            cell_text(c + k, G(r, k + 1));
+            cell_text(v[(r - 1) * nc + k], G(r, k + 1));
     }
     for (r = 0; r < nr; r++)
         for (k = 0; k <= nc; k++)
@@ -655,10 +899,11 @@ text_table(const svy_tab *tab, size_t a, size_t b, svy_output *o, svy_buf *line,
                 w[k] = svy_utf8_width(G(r, k));
     svy_buf_reset(line);
     if (strcmp(c0->title, c0->row_var) == 0)
-        rc = svy_buf_printf(line, "Table %zu. %s\n", c0->table, c0->title);
+        rc = svy_buf_printf(line, "%s %zu. %s\n", wd->table, c0->table,
+                            c0->title);
     else
-        rc = svy_buf_printf(line, "Table %zu. %s (%s)\n", c0->table, c0->title,
-                            c0->row_var);
+        rc = svy_buf_printf(line, "%s %zu. %s (%s)\n", wd->table, c0->table,
+                            c0->title, c0->row_var);
     if (rc != SVY_OK)
         goto out;
     for (r = 0; r < nr && rc == SVY_OK; r++) {
@@ -667,25 +912,23 @@ text_table(const svy_tab *tab, size_t a, size_t b, svy_output *o, svy_buf *line,
         if (rc == SVY_OK)
             rc = svy_buf_putc(line, '\n');
     }
-    for (i = a + nb; i < b && rc == SVY_OK; i++) {
-        const svy_tab_cell *c = &tab->cells[i];
+    for (i = nb; i < b && rc == SVY_OK; i++) {
+        const svy_tab_cell *c = v[i];
         if (strcmp(c->stat, "rao_scott_f") == 0)
-            rc = svy_buf_printf(line,
-                                "Rao-Scott F by %s: F(%.2f, %.2f) = %.3f, "
-                                "p = %.4g\n",
-                                c->col_var, c->df1, c->df2, c->estimate, c->p);
+            rc = svy_buf_printf(
+                line, "%s%s%s: F(%.2f, %.2f) = %.3f, p = %.4g\n", wd->f_pre,
+                c->col_var, wd->f_suf, c->df1, c->df2, c->estimate, c->p);
         else
-            rc = svy_buf_printf(line,
-                                "Rao-Scott chi-square by %s: %.3f, df %.0f, "
-                                "p = %.4g\n",
-                                c->col_var, c->estimate, c->df1, c->p);
+            rc = svy_buf_printf(line, "%s%s%s: %.3f, %s %.0f, p = %.4g\n",
+                                wd->chi_pre, c->col_var, wd->chi_suf,
+                                c->estimate, wd->df, c->df1, c->p);
     }
     if (rc == SVY_OK)
         rc = svy_buf_putc(line, '\n');
     if (rc != SVY_OK)
         rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
     else
-        rc = svy_output_write(o, line->data, line->len, err);
+        rc = svy_output_write(st->o, line->data, line->len, err);
 #undef G
 out:
     free(w);
@@ -693,39 +936,392 @@ out:
     return rc;
 }
 
+/*
+ * The footnote: the base, the confidence level, how letters read and,
+ * with a filter, the domain.  One branch per language because the
+ * clauses change order; the format strings stay literals (-Wformat=2).
+ */
+static svy_status
+text_footnote(const svy_tab_meta *m, svy_buf *b)
+{
+    char sig2[96] = "";
+    const char *adj = "";
+    svy_status rc;
+
+    switch (m->lang) {
+    case SVY_LANG_RU:
+        if (m->sig[1] > 0)
+            snprintf(sig2, sizeof(sig2), ", прописные p < %g", m->sig[1]);
+        if (m->adjust == SVY_TAB_ADJUST_BONFERRONI)
+            adj = ", с поправкой Бонферрони на число пар столбцов каждой "
+                  "переменной шапки";
+        rc = svy_buf_printf(
+            b,
+            "База: %s. Проценты от базы столбца; доверительная вероятность "
+            "%g%%.\nБуквы: значение в столбце значимо выше, чем в столбце с "
+            "этой буквой той же переменной шапки (строчные p < %g%s)%s; при "
+            "базе меньше %g проверка не проводится; ! отмечает базу меньше "
+            "%g.\n",
+            m->base_all ? "все респонденты, включая коды пропущенных значений"
+                        : "респонденты с содержательным ответом, без кодов "
+                          "пропущенных значений",
+            100 * m->level, m->sig[0], sig2, adj, m->min_base, m->min_base);
+        if (rc == SVY_OK && *m->filter)
+            rc = svy_buf_printf(b,
+                                "Фильтр: %s (подвыборка оценена как домен "
+                                "полного плана выборки).\n",
+                                m->filter);
+        return rc;
+    case SVY_LANG_KY:
+        if (m->sig[1] > 0)
+            snprintf(sig2, sizeof(sig2), ", баш тамга p < %g", m->sig[1]);
+        if (m->adjust == SVY_TAB_ADJUST_BONFERRONI)
+            adj = ", ар бир өзгөрмөнүн мамыча жуптарынын санына Бонферрони "
+                  "оңдоосу менен";
+        rc = svy_buf_printf(
+            b,
+            "Негиз: %s. Пайыздар мамычанын негизинен эсептелди; ишеним "
+            "деңгээли %g%%.\nТамгалар: мамычадагы маани ошол эле "
+            "өзгөрмөнүн ушул тамга коюлган мамычасынан статистикалык жактан "
+            "маанилүү жогору (кичине тамга p < %g%s)%s; негиз < %g болсо "
+            "текшерилбейт; ! белгиси негиз < %g экенин билдирет.\n",
+            m->base_all ? "бардык респонденттер, жооп жок коддору менен кошо"
+                        : "жарактуу жооп берген респонденттер, жооп жок "
+                          "коддору кирбейт",
+            100 * m->level, m->sig[0], sig2, adj, m->min_base, m->min_base);
+        if (rc == SVY_OK && *m->filter)
+            rc = svy_buf_printf(b,
+                                "Чыпка: %s (тандалманын бул бөлүгү толук "
+                                "тандоо планынын домени катары бааланды).\n",
+                                m->filter);
+        return rc;
+    default:
+        if (m->sig[1] > 0)
+            snprintf(sig2, sizeof(sig2), ", uppercase p < %g", m->sig[1]);
+        if (m->adjust == SVY_TAB_ADJUST_BONFERRONI)
+            adj = ", Bonferroni-adjusted for the column pairs of each banner "
+                  "variable";
+        rc = svy_buf_printf(
+            b,
+            "Base: %s. Percentages of the column base; %g%% confidence "
+            "level.\nLetters: the column is significantly above the lettered "
+            "column of the same banner variable (lowercase p < %g%s)%s; no "
+            "test below a base of %g; ! marks a base below %g.\n",
+            m->base_all ? "all respondents, user-missing codes included"
+                        : "respondents with a valid answer, user-missing "
+                          "codes excluded",
+            100 * m->level, m->sig[0], sig2, adj, m->min_base, m->min_base);
+        if (rc == SVY_OK && *m->filter)
+            rc = svy_buf_printf(b,
+                                "Filter: %s (a domain of the full sample "
+                                "design).\n",
+                                m->filter);
+        return rc;
+    }
+}
+
+static int
+text_accept(const char *format)
+{
+    return strcmp(format, "text") == 0;
+}
+
+static svy_status
+text_begin(void **state, const svy_tab_meta *m, svy_output *o, svy_err *err)
+{
+    text_state *st = calloc(1, sizeof(*st));
+
+    if (st == NULL)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    st->m = m;
+    st->o = o;
+    *state = st;
+    return SVY_OK;
+}
+
+static svy_status
+text_row(void *state, const svy_tab_cell *c, svy_err *err)
+{
+    text_state *st = state;
+    svy_status rc;
+
+    if (st->n > 0 && st->v[0]->table != c->table) {
+        if ((rc = text_table(st, err)) != SVY_OK)
+            return rc;
+        st->n = 0;
+    }
+    if (st->n == st->cap) {
+        size_t cap = st->cap ? 2 * st->cap : 64;
+        const svy_tab_cell **v = realloc(st->v, cap * sizeof(*v));
+        if (v == NULL)
+            return svy_err_set(err, SVY_ENOMEM, "out of memory");
+        st->v = v;
+        st->cap = cap;
+    }
+    st->v[st->n++] = c;
+    return SVY_OK;
+}
+
+static svy_status
+text_end(void *state, int ok, svy_err *err)
+{
+    text_state *st = state;
+    svy_status rc = SVY_OK;
+
+    if (ok && st->n > 0)
+        rc = text_table(st, err);
+    if (ok && rc == SVY_OK) {
+        svy_buf_reset(&st->line);
+        if (text_footnote(st->m, &st->line) != SVY_OK)
+            rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+        else
+            rc = svy_output_write(st->o, st->line.data, st->line.len, err);
+    }
+    svy_buf_release(&st->line);
+    free(st->v);
+    free(st);
+    return rc;
+}
+
+/* ---- JSON: an array of tables, streamed a record at a time. ---- */
+
+typedef struct json_state {
+    svy_output *o;
+    svy_buf b;
+    size_t table;  /* number of the open table; 0: none yet */
+    int in_tests;  /* the open table's "tests" array is open */
+    size_t nitems; /* items in the open array */
+} json_state;
+
+/*
+ * Append 's' as a JSON string.  Valid UTF-8 is copied (JSON text is
+ * UTF-8); '"', '\\' and control characters are escaped; a byte that does
+ * not start a valid sequence becomes U+FFFD, so the output always parses.
+ */
+static svy_status
+json_str(svy_buf *b, const char *s)
+{
+    size_t n = strlen(s), i = 0;
+    svy_status rc = svy_buf_putc(b, '"');
+
+    while (i < n && rc == SVY_OK) {
+        int inc;
+        size_t ok = i + svy_utf8_check(s + i, n - i, &inc);
+        for (; i < ok && rc == SVY_OK; i++) {
+            unsigned char ch = (unsigned char)s[i];
+            if (ch == '"' || ch == '\\') {
+                if ((rc = svy_buf_putc(b, '\\')) == SVY_OK)
+                    rc = svy_buf_putc(b, (char)ch);
+            } else if (ch == '\n')
+                rc = svy_buf_puts(b, "\\n");
+            else if (ch == '\t')
+                rc = svy_buf_puts(b, "\\t");
+            else if (ch == '\r')
+                rc = svy_buf_puts(b, "\\r");
+            else if (ch < 0x20)
+                rc = svy_buf_printf(b, "\\u%04x", ch);
+            else
+                rc = svy_buf_putc(b, (char)ch);
+        }
+        if (i < n && rc == SVY_OK) {
+            rc = svy_buf_puts(b, "\\ufffd");
+            i++;
+        }
+    }
+    if (rc == SVY_OK)
+        rc = svy_buf_putc(b, '"');
+    return rc;
+}
+
+/* Append '"key":' and number 'v' (null when not finite). */
+static svy_status
+json_num(svy_buf *b, const char *key, double v)
+{
+    char num[SVY_NUM_BUFSZ];
+
+    if (!isfinite(v))
+        return svy_buf_printf(b, "\"%s\":null", key);
+    svy_num_format(v, num);
+    return svy_buf_printf(b, "\"%s\":%s", key, num);
+}
+
+/* Append ',"key":' (or without the comma when 'first') and string 's'. */
+static svy_status
+json_key_str(svy_buf *b, const char *key, const char *s, int first)
+{
+    svy_status rc = svy_buf_printf(b, "%s\"%s\":", first ? "" : ",", key);
+    return rc ? rc : json_str(b, s);
+}
+
+/* Close the open table's arrays and object. */
+static svy_status
+json_close_table(json_state *st)
+{
+    if (!st->in_tests)
+        return svy_buf_puts(&st->b, "\n],\n\"tests\":[\n]}");
+    return svy_buf_puts(&st->b, "\n]}");
+}
+
+static int
+json_accept(const char *format)
+{
+    return strcmp(format, "json") == 0;
+}
+
+static svy_status
+json_begin(void **state, const svy_tab_meta *m, svy_output *o, svy_err *err)
+{
+    json_state *st = calloc(1, sizeof(*st));
+
+    (void)m;
+    if (st == NULL)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    st->o = o;
+    *state = st;
+    return SVY_OK;
+}
+
+static svy_status
+json_row(void *state, const svy_tab_cell *c, svy_err *err)
+{
+    json_state *st = state;
+    svy_buf *b = &st->b;
+    svy_status rc = SVY_OK;
+
+    svy_buf_reset(b);
+    if (st->table == 0 || c->table != st->table) {
+        rc = st->table ? json_close_table(st) : SVY_OK;
+        if (rc == SVY_OK)
+            rc = svy_buf_puts(b, st->table ? ",\n{" : "[\n{");
+        if (rc == SVY_OK)
+            rc = json_num(b, "table", (double)c->table);
+        if (rc == SVY_OK)
+            rc = json_key_str(b, "title", c->title, 0);
+        if (rc == SVY_OK)
+            rc = json_key_str(b, "stat", c->stat, 0);
+        if (rc == SVY_OK)
+            rc = json_key_str(b, "row_var", c->row_var, 0);
+        if (rc == SVY_OK)
+            rc = svy_buf_puts(b, ",\n\"cells\":[");
+        st->table = c->table;
+        st->in_tests = 0;
+        st->nitems = 0;
+    }
+    if (rc == SVY_OK && is_test(c) && !st->in_tests) {
+        rc = svy_buf_puts(b, "\n],\n\"tests\":[");
+        st->in_tests = 1;
+        st->nitems = 0;
+    }
+    if (rc == SVY_OK)
+        rc = svy_buf_puts(b, st->nitems++ ? ",\n{" : "\n{");
+    if (rc == SVY_OK && st->in_tests) {
+        if ((rc = json_key_str(b, "stat", c->stat, 1)) ||
+            (rc = json_key_str(b, "col_var", c->col_var, 0)) ||
+            (rc = svy_buf_putc(b, ',')) ||
+            (rc = json_num(b, "estimate", c->estimate)) ||
+            (rc = svy_buf_putc(b, ',')) || (rc = json_num(b, "df1", c->df1)) ||
+            (rc = svy_buf_putc(b, ',')) || (rc = json_num(b, "df2", c->df2)) ||
+            (rc = svy_buf_putc(b, ',')) || (rc = json_num(b, "p", c->p)))
+            goto out;
+    } else if (rc == SVY_OK) {
+        static const char *const nk[] = {"n_unw",    "base_unw", "base_w",
+                                         "base_eff", "estimate", "se",
+                                         "ci_low",   "ci_high",  "deff"};
+        const double nv[] = {c->n_unw,    c->base_unw, c->base_w,
+                             c->base_eff, c->estimate, c->se,
+                             c->ci_low,   c->ci_high,  c->deff};
+        if ((rc = json_key_str(b, "row_code", c->row_code, 1)) ||
+            (rc = json_key_str(b, "row_label", c->row_label, 0)) ||
+            (rc = json_key_str(b, "col_var", c->col_var, 0)) ||
+            (rc = json_key_str(b, "col_code", c->col_code, 0)) ||
+            (rc = json_key_str(b, "col_label", c->col_label, 0)) ||
+            (rc = json_key_str(b, "col_letter", c->col_letter, 0)))
+            goto out;
+        for (size_t k = 0; k < sizeof(nv) / sizeof(nv[0]) && rc == SVY_OK; k++)
+            if ((rc = svy_buf_putc(b, ',')) == SVY_OK)
+                rc = json_num(b, nk[k], nv[k]);
+        if (rc == SVY_OK)
+            rc = json_key_str(b, "sig", c->sig, 0);
+        if (rc == SVY_OK)
+            rc = svy_buf_printf(b, ",\"low_base\":%s",
+                                c->low_base ? "true" : "false");
+    }
+    if (rc == SVY_OK)
+        rc = svy_buf_putc(b, '}');
+out:
+    if (rc != SVY_OK)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    return svy_output_write(st->o, b->data, b->len, err);
+}
+
+static svy_status
+json_end(void *state, int ok, svy_err *err)
+{
+    json_state *st = state;
+    svy_status rc = SVY_OK;
+
+    if (ok) {
+        svy_buf_reset(&st->b);
+        rc = st->table ? json_close_table(st) : svy_buf_putc(&st->b, '[');
+        if (rc == SVY_OK)
+            rc = svy_buf_puts(&st->b, "\n]\n");
+        if (rc != SVY_OK)
+            rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+        else
+            rc = svy_output_write(st->o, st->b.data, st->b.len, err);
+    }
+    svy_buf_release(&st->b);
+    free(st);
+    return rc;
+}
+
+/* ---- The writers and their driver. ---- */
+
+static const svy_tab_writer writers[] = {
+    {"text", text_accept, text_begin, text_row, text_end},
+    {"csv", csv_accept, csv_begin, csv_row, csv_end},
+    {"json", json_accept, json_begin, json_row, json_end},
+};
+
+const svy_tab_writer *
+svy_tab_writer_find(const char *format)
+{
+    for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++)
+        if (writers[i].accept(format))
+            return &writers[i];
+    return NULL;
+}
+
+svy_status
+svy_tab_write(const svy_tab *tab, const svy_tab_writer *w, svy_output *o,
+              svy_err *err)
+{
+    void *state = NULL;
+    svy_status rc, rc2;
+    size_t i;
+
+    if ((rc = w->begin(&state, &tab->meta, o, err)) != SVY_OK)
+        return rc;
+    for (i = 0; i < tab->n && rc == SVY_OK; i++)
+        rc = w->row(state, &tab->cells[i], err);
+    rc2 = w->end(state, rc == SVY_OK, err);
+    return rc != SVY_OK ? rc : rc2;
+}
+
+svy_status
+svy_tab_write_csv(const svy_tab *tab, svy_output *o, svy_err *err)
+{
+    return svy_tab_write(tab, &writers[1], o, err);
+}
+
 svy_status
 svy_tab_write_text(const svy_tab *tab, svy_output *o, svy_err *err)
 {
-    svy_buf line = SVY_BUF_INIT;
-    svy_status rc = SVY_OK;
-    size_t a = 0, b;
-    char sig2[64] = "";
+    return svy_tab_write(tab, &writers[0], o, err);
+}
 
-    while (a < tab->n && rc == SVY_OK) {
-        for (b = a; b < tab->n && tab->cells[b].table == tab->cells[a].table;)
-            b++;
-        rc = text_table(tab, a, b, o, &line, err);
-        a = b;
-    }
-    svy_buf_reset(&line);
-    if (tab->sig[1] > 0)
-        snprintf(sig2, sizeof(sig2), ", uppercase p < %g", tab->sig[1]);
-    if (rc == SVY_OK &&
-        svy_buf_printf(&line,
-                       "Base: %s. Percentages of the column base; %g%% "
-                       "confidence level.\nLetters: the column is "
-                       "significantly above the lettered column of the same "
-                       "banner variable (lowercase p < %g%s); no test below "
-                       "a base of %g; ! marks a base below %g.\n",
-                       tab->base_all ? "all respondents, user-missing codes "
-                                       "included"
-                                     : "respondents with a valid answer, "
-                                       "user-missing codes excluded",
-                       100 * tab->level, tab->sig[0], sig2, tab->min_base,
-                       tab->min_base))
-        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
-    if (rc == SVY_OK)
-        rc = svy_output_write(o, line.data, line.len, err);
-    svy_buf_release(&line);
-    return rc;
+svy_status
+svy_tab_write_json(const svy_tab *tab, svy_output *o, svy_err *err)
+{
+    return svy_tab_write(tab, &writers[2], o, err);
 }

@@ -18,9 +18,11 @@ static const char usage[] =
     "v1[,v2]]\n"
     "               [--fpc f1[,f2]] [--lonely policy] [--rows vars]\n"
     "               [--cols vars] [--mean vars] [--total vars]\n"
-    "               [--base valid|all] [--ci logit|wald|wilson|kg]\n"
-    "               [--level p] [--sig a1[,a2]] [--min-base n]\n"
-    "               [--lang en|ru|ky] [--format text|csv] [-o out] [file]\n";
+    "               [--filter expr] [--base valid|all]\n"
+    "               [--ci logit|wald|wilson|kg] [--level p] [--sig a1[,a2]]\n"
+    "               [--adjust none|bonferroni] [--min-base n]\n"
+    "               [--lang en|ru|ky] [--format text|csv|json] [-o out] "
+    "[file]\n";
 
 static const char help[] =
     "Tabulate a CSV file (plain, .gz or stdin): proportions of each --rows\n"
@@ -36,20 +38,25 @@ static const char help[] =
     "      --ci METHOD       logit (default), wald, wilson, kg\n"
     "      --level P         confidence level (default 0.95)\n"
     "      --sig A1[,A2]     column-test levels (default 0.05)\n"
+    "      --adjust METHOD   column tests: none (default) or bonferroni\n"
+    "      --filter EXPR     estimate in the domain VAR == V, VAR != V or\n"
+    "                        VAR in V1,V2 (the design keeps every PSU)\n"
     "      --min-base N      no column test below N rows (default 30)\n"
     "      --lang LANG       labels in en, ru or ky (default: the survey's)\n"
-    "      --format FMT      text (default) or csv, the table "
-    "stream\n" TOOL_CSV_HELP
+    "      --format FMT      text (default), csv (the table stream) or "
+    "json\n" TOOL_CSV_HELP
     "  -o, --output FILE     write to FILE (default stdout)\n"
     "  -h, --help            show this help\n"
     "      --version         show the version\n"
     "\n" TOOL_EXIT_HELP;
 
 enum {
-    OPT_BASE = 256,
+    OPT_ADJUST = 256,
+    OPT_BASE,
     OPT_CI,
     OPT_CLUSTER,
     OPT_COLS,
+    OPT_FILTER,
     OPT_FORMAT,
     OPT_FPC,
     OPT_LANG,
@@ -70,10 +77,12 @@ static const struct option longopts[] = {
     {"output", required_argument, NULL, 'o'},
     {"survey", required_argument, NULL, 's'},
     {"weight", required_argument, NULL, 'w'},
+    {"adjust", required_argument, NULL, OPT_ADJUST},
     {"base", required_argument, NULL, OPT_BASE},
     {"ci", required_argument, NULL, OPT_CI},
     {"cluster", required_argument, NULL, OPT_CLUSTER},
     {"cols", required_argument, NULL, OPT_COLS},
+    {"filter", required_argument, NULL, OPT_FILTER},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"fpc", required_argument, NULL, OPT_FPC},
     {"lang", required_argument, NULL, OPT_LANG},
@@ -106,6 +115,7 @@ main(int argc, char **argv)
     svy_table *t = NULL;
     svy_tab *tab = NULL;
     svy_output *out = NULL;
+    const svy_tab_writer *writer;
     const char *dir = getenv("SVY_SURVEY"), *path = "-", *in = "-";
     const char *lang = NULL, *format = "text";
     svy_err err = SVY_ERR_INIT;
@@ -124,6 +134,12 @@ main(int argc, char **argv)
         case 'o': path = optarg; break;
         case 's': dir = optarg; break;
         case 'w': o.weight = optarg; break;
+        case OPT_ADJUST:
+            if (!svy_tab_adjust_parse(optarg, &o.adjust))
+                tool_die(EXIT_USAGE,
+                         "--adjust: expected none or bonferroni, got '%s'",
+                         optarg);
+            break;
         case OPT_BASE:
             if (strcmp(optarg, "all") != 0 && strcmp(optarg, "valid") != 0)
                 tool_die(EXIT_USAGE, "--base: expected valid or all, got '%s'",
@@ -138,6 +154,7 @@ main(int argc, char **argv)
             break;
         case OPT_CLUSTER: o.cluster = optarg; break;
         case OPT_COLS: o.cols = optarg; break;
+        case OPT_FILTER: o.filter = optarg; break;
         case OPT_FORMAT: format = optarg; break;
         case OPT_FPC: o.fpc = optarg; break;
         case OPT_LANG: lang = optarg; break;
@@ -180,8 +197,8 @@ main(int argc, char **argv)
     }
     if (argc - optind > 1)
         tool_usage(usage);
-    if (strcmp(format, "text") != 0 && strcmp(format, "csv") != 0)
-        tool_die(EXIT_USAGE, "--format: expected text or csv, got '%s'",
+    if ((writer = svy_tab_writer_find(format)) == NULL)
+        tool_die(EXIT_USAGE, "--format: expected text, csv or json, got '%s'",
                  format);
     if (lang && svy_lang_parse(lang, &o.lang) < 0)
         tool_die(EXIT_USAGE, "--lang: expected en, ru or ky, got '%s'", lang);
@@ -208,9 +225,7 @@ main(int argc, char **argv)
                     : svy_table_infer_types(t, NULL, &err)) ||
         svy_tab_run(&tab, t, &o, &err) || svy_output_open(&out, path, &err))
         tool_die_err(&err);
-    rc = strcmp(format, "csv") == 0 ? svy_tab_write_csv(tab, out, &err)
-                                    : svy_tab_write_text(tab, out, &err);
-    if (rc != SVY_OK) {
+    if ((rc = svy_tab_write(tab, writer, out, &err)) != SVY_OK) {
         svy_output_abort(out);
         tool_die_err(&err);
     }

@@ -6,7 +6,9 @@
  * effects, bases, column significance letters and the Rao-Scott tests of
  * independence.  The statistics are all the design module's (design.h);
  * this module lays them out as the "table stream" of DESIGN.md, one cell
- * a record, and writes that stream as CSV or as aligned text.
+ * a record, and writes that stream through an output vtable
+ * (svy_tab_writer: accept/begin/row/end, as ReadStat's rs_module_t) as
+ * CSV, aligned text or JSON.
  *
  * Ownership: svy_tab_run copies every string it keeps (names, labels,
  * codes), so the table, codebook and options may be freed afterwards; the
@@ -27,6 +29,15 @@
 #include "svy/io.h"
 #include "svy/table.h"
 
+/* How the column-test p-values are adjusted for multiple comparisons. */
+typedef enum svy_tab_adjust {
+    SVY_TAB_ADJUST_NONE = 0,  /* each pair at the --sig levels */
+    SVY_TAB_ADJUST_BONFERRONI /* p times the pairs of the banner variable */
+} svy_tab_adjust;
+
+/* "none", "bonferroni" -> '*out'; returns 1 on success, 0 if unknown. */
+int svy_tab_adjust_parse(const char *s, svy_tab_adjust *out);
+
 /*
  * What to tabulate and how.  Zero means default.  Variable lists are
  * comma-separated names ("q1,q2"); the design fields are column names as
@@ -42,14 +53,30 @@ typedef struct svy_tab_opts {
     const char *cluster; /* "psu" or "psu,ssu" */
     const char *fpc;     /* "f1" or "f1,f2" */
     svy_lonely lonely;
-    int base_all;     /* 1: user-missing codes are categories */
-    svy_ci_method ci; /* proportion intervals; 0: logit */
-    double level;     /* confidence level; 0: 0.95 */
-    double sig[2];    /* column-test levels; 0: 0.05 and none */
-    double min_base;  /* no column test below it (unweighted); 0: 30 */
+    int base_all;          /* 1: user-missing codes are categories */
+    svy_ci_method ci;      /* proportion intervals; 0: logit */
+    double level;          /* confidence level; 0: 0.95 */
+    double sig[2];         /* column-test levels; 0: 0.05 and none */
+    double min_base;       /* no column test below it (unweighted); 0: 30 */
+    svy_tab_adjust adjust; /* column-test adjustment; 0: none */
+    const char *filter;    /* "VAR == V", "VAR != V", "VAR in V1,V2";
+                            * NULL: every row */
     const svy_codebook *codebook; /* labels, PII marks; may be NULL */
-    svy_lang lang;                /* language of the labels */
+    svy_lang lang; /* language of the labels and the fixed words */
 } svy_tab_opts;
+
+/*
+ * The settings a writer needs besides the records (footnotes, the
+ * language of the fixed words), as svy_tab_run resolved them: defaults
+ * filled in.  'filter' is the filter expression or "" (borrowed).
+ */
+typedef struct svy_tab_meta {
+    int base_all;
+    double level, sig[2], min_base;
+    svy_tab_adjust adjust;
+    const char *filter;
+    svy_lang lang;
+} svy_tab_meta;
 
 /*
  * One record of the table stream.  'stat' is "prop" (a category's share,
@@ -80,10 +107,19 @@ typedef struct svy_tab svy_tab;
 
 /*
  * Tabulate 't' (types already set, e.g. by svy_codebook_apply) as 'opts'
- * asks.  At least one of rows, means or totals must be given.  Errors:
- * SVY_EINVAL "unknown variable 'x'", "variable 'x' is marked as PII: not
- * tabulated", a bad list; the design's errors (design.h).  On success
- * '*out' owns the result.
+ * asks.  At least one of rows, means or totals must be given.
+ *
+ * A filter keeps every row in the design and estimates within the rows
+ * that pass it as a domain (R's subset() of a design), so the standard
+ * errors count the PSUs that hold no row of the domain.  A value is
+ * compared as a number when the column is numeric and the value reads as
+ * one (so "1" matches "1.0"), else as text; rows missing on the filter
+ * variable are outside the domain under every operator.
+ *
+ * Errors: SVY_EINVAL "unknown variable 'x'", "variable 'x' is marked as
+ * PII: not tabulated", a bad list, "--filter: expected VAR == VALUE, VAR
+ * != VALUE or VAR in V1,V2, got '...'"; the design's errors (design.h).
+ * On success '*out' owns the result.
  */
 svy_status svy_tab_run(svy_tab **out, const svy_table *t,
                        const svy_tab_opts *opts, svy_err *err);
@@ -94,6 +130,48 @@ void svy_tab_free(svy_tab *tab);
 /* Number of records and record 'i' (borrowed until svy_tab_free). */
 size_t svy_tab_ncells(const svy_tab *tab);
 const svy_tab_cell *svy_tab_cell_at(const svy_tab *tab, size_t i);
+
+/* The resolved settings of 'tab' (borrowed until svy_tab_free). */
+const svy_tab_meta *svy_tab_get_meta(const svy_tab *tab);
+
+/*
+ * An output format.  A writer sees the records one at a time, in order
+ * (the records of a table are contiguous: its cells row-major, then its
+ * tests), so a writer for svy-report can be fed from a table stream read
+ * back from CSV: it must not rely on anything but the record fields and
+ * the meta, and compares strings with strcmp, never by pointer.
+ *
+ *   accept  1 when the writer handles format name 'format' ("csv").
+ *   begin   allocate the writer's state into '*state' and write any
+ *           header to 'o'; 'm' and 'o' are borrowed until end.
+ *   row     one record, borrowed until end returns (the text writer
+ *           keeps a table's records until the table is complete).
+ *   end     finish (when 'ok') and free the state.  Called exactly once
+ *           after a successful begin, with ok = 0 after a failed row, when
+ *           it only frees.
+ *
+ * Checklist: a new writer goes into the list of svy_tab_writer_find, the
+ * usage and help of svy-tab, and svy-tab.1.
+ */
+typedef struct svy_tab_writer {
+    const char *name;
+    int (*accept)(const char *format);
+    svy_status (*begin)(void **state, const svy_tab_meta *m, svy_output *o,
+                        svy_err *err);
+    svy_status (*row)(void *state, const svy_tab_cell *c, svy_err *err);
+    svy_status (*end)(void *state, int ok, svy_err *err);
+} svy_tab_writer;
+
+/* The built-in writer that accepts 'format' ("text", "csv", "json"), or
+ * NULL when none does.  The result is static. */
+const svy_tab_writer *svy_tab_writer_find(const char *format);
+
+/*
+ * Drive writer 'w' over every record of 'tab' into 'o'.  Returns the
+ * first failing callback's status (the state is freed either way).
+ */
+svy_status svy_tab_write(const svy_tab *tab, const svy_tab_writer *w,
+                         svy_output *o, svy_err *err);
 
 /*
  * Write the table stream as CSV: the header
@@ -109,8 +187,19 @@ svy_status svy_tab_write_csv(const svy_tab *tab, svy_output *o, svy_err *err);
  * column letters, one line per category with percentages to one decimal
  * followed by significance letters (means and totals with two decimals),
  * the unweighted and weighted bases, the tests, and a footnote naming the
- * base and the confidence level.
+ * base and the confidence level.  The fixed words are in the language of
+ * the options (English, Russian or Kyrgyz).
  */
 svy_status svy_tab_write_text(const svy_tab *tab, svy_output *o, svy_err *err);
+
+/*
+ * Write JSON: an array with one object per table, holding "table",
+ * "title", "stat", "row_var", "cells" (one object per cell with the
+ * record's fields and "low_base" true/false) and "tests" (objects with
+ * "stat", "col_var", "estimate", "df1", "df2", "p").  Numbers are JSON
+ * numbers; NaN and infinities are null.  Strings are valid UTF-8: control
+ * characters are escaped and bytes that are not UTF-8 become U+FFFD.
+ */
+svy_status svy_tab_write_json(const svy_tab *tab, svy_output *o, svy_err *err);
 
 #endif

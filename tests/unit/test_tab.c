@@ -1,7 +1,8 @@
 /*
  * test_tab.c - unit tests of the tab module: the layout of the records,
  * the column letters on a hand-checkable table, the refusals (unknown and
- * PII variables), --base all, the CSV writer, and the proportions of
+ * PII variables), --base all, the writers (CSV, JSON, text in three
+ * languages), --adjust, --filter as a domain, and the proportions of
  * tests/fixtures/tab/apistrat.csv (R's survey package; see
  * tests/fixtures/README.md, "Design-based estimation").
  */
@@ -283,10 +284,272 @@ test_tab_write_csv(void)
     svy_table_free(t);
 }
 
+/*
+ * Run writer 'format' over 'tab' into a temporary file and return its
+ * contents (the caller frees), or NULL.
+ */
+static char *
+written(const svy_tab *tab, const char *format)
+{
+    char path[] = "/tmp/test_tab_XXXXXX";
+    const svy_tab_writer *w = svy_tab_writer_find(format);
+    svy_output *out = NULL;
+    svy_err err = SVY_ERR_INIT;
+    char *s = NULL;
+    size_t n = 0;
+    FILE *f;
+    int fd;
+
+    CHECK(w != NULL);
+    CHECK((fd = mkstemp(path)) >= 0);
+    if (w == NULL || fd < 0)
+        return NULL;
+    close(fd);
+    CHECK_INT(svy_output_open(&out, path, &err), SVY_OK);
+    CHECK_INT(svy_tab_write(tab, w, out, &err), SVY_OK);
+    CHECK_INT(svy_output_commit(out, &err), SVY_OK);
+    if ((f = fopen(path, "r")) != NULL) {
+        s = calloc(1, 1 << 16);
+        if (s != NULL)
+            n = fread(s, 1, (1 << 16) - 1, f);
+        fclose(f);
+    }
+    CHECK(n > 0);
+    unlink(path);
+    return s;
+}
+
+/* The three writers are found by name; anything else is not. */
+static void
+test_tab_writer_find(void)
+{
+    CHECK_STR(svy_tab_writer_find("text")->name, "text");
+    CHECK_STR(svy_tab_writer_find("csv")->name, "csv");
+    CHECK_STR(svy_tab_writer_find("json")->name, "json");
+    CHECK(svy_tab_writer_find("xml") == NULL);
+    CHECK(svy_tab_writer_find("") == NULL);
+}
+
+/*
+ * JSON strings: quote, backslash and control characters escaped, a byte
+ * that is not UTF-8 replaced by U+FFFD, Cyrillic copied; NaN is null.
+ */
+static void
+test_tab_write_json(void)
+{
+    /* Built in memory: the CSV reader would take the 0xff for CP1251. */
+    static const char *const v[] = {"say \"hi\"", "back\\slash", "a\tb",
+                                    "x\xff", "\xd0\x94\xd0\xb0"};
+    svy_table *t = NULL;
+    svy_column *c = NULL;
+    svy_tab_opts o = {0};
+    svy_tab *tab = NULL;
+    svy_err err = SVY_ERR_INIT;
+    char *s;
+
+    CHECK_INT(svy_table_new(&t, &err), SVY_OK);
+    if (t == NULL)
+        return;
+    CHECK_INT(svy_table_add_column(t, "q", SVY_TEXT, &c, &err), SVY_OK);
+    for (size_t i = 0; c != NULL && i < sizeof(v) / sizeof(v[0]); i++) {
+        CHECK_INT(svy_column_push_text(c, v[i], strlen(v[i]), &err), SVY_OK);
+        CHECK_INT(svy_table_commit_row(t, 0, &err), SVY_OK);
+    }
+    o.rows = "q";
+    CHECK_INT(svy_tab_run(&tab, t, &o, &err), SVY_OK);
+    if (tab == NULL)
+        goto out;
+    s = written(tab, "json");
+    if (s != NULL) {
+        static const char head[] = "[\n{\"table\":1,\"title\":\"q\","
+                                   "\"stat\":\"prop\",\"row_var\":\"q\",\n"
+                                   "\"cells\":[\n";
+        CHECK(strncmp(s, head, strlen(head)) == 0);
+        CHECK(strstr(s, "\"row_code\":\"say \\\"hi\\\"\"") != NULL);
+        CHECK(strstr(s, "\"row_code\":\"back\\\\slash\"") != NULL);
+        CHECK(strstr(s, "\"row_code\":\"a\\tb\"") != NULL);
+        CHECK(strstr(s, "\"row_code\":\"x\\ufffd\"") != NULL);
+        CHECK(strstr(s, "\"row_code\":\"\xd0\x94\xd0\xb0\"") != NULL);
+        CHECK(strstr(s, "\"deff\":null") != NULL);
+        CHECK(strstr(s, "\"estimate\":0.2,") != NULL);
+        CHECK(strstr(s, "\n],\n\"tests\":[\n]}\n]\n") != NULL);
+    }
+    free(s);
+out:
+    svy_tab_free(tab);
+    svy_table_free(t);
+}
+
+/* The fixed words of the text tables follow opts.lang. */
+static void
+test_tab_text_lang(void)
+{
+    svy_table *t = fixture("g,q\n1,1\n1,2\n2,1\n2,1\n");
+    svy_tab_opts o = {0};
+    svy_tab *tab = NULL;
+    svy_err err = SVY_ERR_INIT;
+    static const struct {
+        svy_lang lang;
+        const char *a, *b, *c;
+    } want[] = {
+        {SVY_LANG_EN, "Table 1. q\n", "Base (weighted)", "Rao-Scott F by g:"},
+        {SVY_LANG_RU, "Таблица 1. q\n", "База (взвешенная)",
+         "F Рао–Скотта по g:"},
+        {SVY_LANG_KY, "Таблица 1. q\n", "Негиз (салмакталган)",
+         "Рао–Скотттун F критерийи, g боюнча:"},
+    };
+
+    o.rows = "q";
+    o.cols = "g";
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        char *s;
+        o.lang = want[i].lang;
+        CHECK_INT(svy_tab_run(&tab, t, &o, &err), SVY_OK);
+        if (tab == NULL)
+            continue;
+        CHECK_INT(svy_tab_get_meta(tab)->lang, want[i].lang);
+        if ((s = written(tab, "text")) != NULL) {
+            CHECK(strncmp(s, want[i].a, strlen(want[i].a)) == 0);
+            CHECK(strstr(s, want[i].b) != NULL);
+            CHECK(strstr(s, want[i].c) != NULL);
+        }
+        free(s);
+        svy_tab_free(tab);
+        tab = NULL;
+    }
+    svy_table_free(t);
+}
+
+/*
+ * Bonferroni on three columns (3 pairs), 10 rows each, proportions .8,
+ * .5, .2 with no design: A vs B has p about 0.155 (t = 0.3 / 0.206 on
+ * 29 df), A vs C about 0.0026.  At 0.2 A is above B and C; adjusted
+ * (p times 3) only above C.
+ */
+static void
+test_tab_adjust(void)
+{
+    svy_buf b = SVY_BUF_INIT;
+    svy_table *t;
+    svy_tab_opts o = {0};
+    svy_tab *tab = NULL;
+    svy_err err = SVY_ERR_INIT;
+    svy_tab_adjust a;
+
+    CHECK_INT(svy_tab_adjust_parse("none", &a), 1);
+    CHECK_INT(a, SVY_TAB_ADJUST_NONE);
+    CHECK_INT(svy_tab_adjust_parse("bonferroni", &a), 1);
+    CHECK_INT(a, SVY_TAB_ADJUST_BONFERRONI);
+    CHECK_INT(svy_tab_adjust_parse("holm", &a), 0);
+    svy_buf_puts(&b, "g,y\n");
+    for (int g = 1; g <= 3; g++)
+        for (int k = 0; k < 10; k++)
+            svy_buf_printf(&b, "%d,%d\n", g, k < 11 - 3 * g ? 1 : 2);
+    t = fixture(b.data);
+    o.rows = "y";
+    o.cols = "g";
+    o.sig[0] = 0.2;
+    o.min_base = 5;
+    CHECK_INT(svy_tab_run(&tab, t, &o, &err), SVY_OK);
+    if (tab != NULL) {
+        CHECK_NEAR(find(tab, "1", "g", "1")->estimate, 0.8, 1e-12);
+        CHECK_STR(find(tab, "1", "g", "1")->sig, "bc");
+        CHECK_STR(find(tab, "1", "g", "2")->sig, "c");
+    }
+    svy_tab_free(tab);
+    tab = NULL;
+    o.adjust = SVY_TAB_ADJUST_BONFERRONI;
+    CHECK_INT(svy_tab_run(&tab, t, &o, &err), SVY_OK);
+    if (tab != NULL) {
+        CHECK_STR(find(tab, "1", "g", "1")->sig, "c");
+        CHECK_STR(find(tab, "1", "g", "2")->sig, "");
+        CHECK_STR(find(tab, "2", "g", "3")->sig, "a");
+    }
+    svy_tab_free(tab);
+    svy_table_free(t);
+    svy_buf_release(&b);
+}
+
+/*
+ * A filter is a domain: the total column under "sex == 2" has the
+ * estimate and standard error of the sex = 2 column of the unfiltered
+ * banner (same design, same PSUs), not those of the subset cut out of
+ * the file, whose strata would lose PSUs.
+ */
+static void
+test_tab_filter(void)
+{
+    svy_table *t = fixture("st,psu,w,sex,q\n"
+                           "1,1,1,1,1\n1,1,1,2,1\n1,1,1,2,2\n"
+                           "1,2,2,1,2\n1,2,2,1,1\n1,2,2,2,1\n"
+                           "1,3,1,1,1\n1,3,1,1,2\n"
+                           "2,4,3,2,2\n2,4,3,1,1\n2,5,1,2,1\n2,5,1,2,1\n"
+                           "2,6,2,1,2\n2,6,2,2,2\n2,6,2,2,1\n");
+    svy_tab_opts o = {0};
+    svy_tab *all = NULL, *f = NULL;
+    svy_err err = SVY_ERR_INIT;
+
+    CHECK_INT(svy_table_infer_types(t, NULL, &err), SVY_OK);
+    o.weight = "w";
+    o.strata = "st";
+    o.cluster = "psu";
+    o.rows = "q";
+    o.cols = "sex";
+    CHECK_INT(svy_tab_run(&all, t, &o, &err), SVY_OK);
+    o.cols = NULL;
+    o.filter = "sex == 2";
+    CHECK_INT(svy_tab_run(&f, t, &o, &err), SVY_OK);
+    if (all != NULL && f != NULL) {
+        const svy_tab_cell *a = find(all, "1", "sex", "2");
+        const svy_tab_cell *b = find(f, "1", "total", "");
+        CHECK_NEAR(b->estimate, a->estimate, 1e-12);
+        CHECK_NEAR(b->se, a->se, 1e-12);
+        CHECK(b->se > 0);
+        CHECK_NEAR(b->base_unw, 8, 0);
+        CHECK_STR(svy_tab_get_meta(f)->filter, "sex == 2");
+    }
+    svy_tab_free(f);
+    f = NULL;
+    o.filter = "sex != 2";
+    CHECK_INT(svy_tab_run(&f, t, &o, &err), SVY_OK);
+    if (f != NULL)
+        CHECK_NEAR(find(f, "1", "total", "")->base_unw, 7, 0);
+    svy_tab_free(f);
+    f = NULL;
+    o.filter = " psu in 1, 5 ,6 ";
+    CHECK_INT(svy_tab_run(&f, t, &o, &err), SVY_OK);
+    if (f != NULL)
+        CHECK_NEAR(find(f, "1", "total", "")->base_unw, 8, 0);
+    svy_tab_free(f);
+    f = NULL;
+    o.filter = "sex == 2.0";
+    CHECK_INT(svy_tab_run(&f, t, &o, &err), SVY_OK);
+    if (f != NULL)
+        CHECK_NEAR(find(f, "1", "total", "")->base_unw, 8, 0);
+    svy_tab_free(f);
+    f = NULL;
+    o.filter = "sex >= 2";
+    CHECK_INT(svy_tab_run(&f, t, &o, &err), SVY_EINVAL);
+    CHECK_STR(err.msg, "--filter: expected VAR == VALUE, VAR != VALUE or "
+                       "VAR in V1,V2, got 'sex >= 2'");
+    o.filter = "sex ==";
+    CHECK_INT(svy_tab_run(&f, t, &o, &err), SVY_EINVAL);
+    o.filter = "sex in 1,,2";
+    CHECK_INT(svy_tab_run(&f, t, &o, &err), SVY_EINVAL);
+    o.filter = "nope == 1";
+    CHECK_INT(svy_tab_run(&f, t, &o, &err), SVY_EINVAL);
+    CHECK_STR(err.msg, "unknown variable 'nope'");
+    CHECK(f == NULL);
+    svy_tab_free(all);
+    svy_table_free(t);
+}
+
 static const struct check_case cases[] = {
     CASE(test_tab_apistrat_r), CASE(test_tab_letters),
     CASE(test_tab_refusals),   CASE(test_tab_base_all),
-    CASE(test_tab_write_csv),
+    CASE(test_tab_write_csv),  CASE(test_tab_writer_find),
+    CASE(test_tab_write_json), CASE(test_tab_text_lang),
+    CASE(test_tab_adjust),     CASE(test_tab_filter),
 };
 
 CHECK_MAIN(cases)
