@@ -27,7 +27,7 @@ WARN      = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	    -Wmissing-prototypes -Wformat=2 -Wvla
 OPT       = $(if $(SANITIZE),-O1 -g -fsanitize=$(SANITIZE) \
 	    -fno-sanitize-recover=all -fno-omit-frame-pointer,-O2 -g)
-ALL_CFLAGS = -std=c11 $(WARN) $(if $(WERROR),-Werror) $(OPT) $(CFLAGS)
+ALL_CFLAGS = -std=c11 -pthread $(WARN) $(if $(WERROR),-Werror) $(OPT) $(CFLAGS)
 # Deferred (=) so that pkg-config runs after 'make deps' has installed it.
 CPPFLAGS_ALL = -Iinclude -D_POSIX_C_SOURCE=200809L \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CPPFLAGS)

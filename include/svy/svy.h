@@ -20,6 +20,7 @@
 #include "svy/io.h"
 #include "svy/mem.h"
 #include "svy/num.h"
+#include "svy/qc.h"
 #include "svy/survey.h"
 #include "svy/tab.h"
 #include "svy/table.h"

@@ -1,0 +1,353 @@
+/*
+ * test_qc.c - the quality checks on small tables built from CSV literals;
+ * expected values are counted by hand in the comments.  The pair search is
+ * also checked against a naive all-pairs count on a generated table, with
+ * one and with several threads, and with questions of many answers (the
+ * path that does not use the bitsets).
+ */
+#include "svy/qc.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "svy/buf.h"
+#include "svy/codebook.h"
+#include "svy/csv.h"
+#include "svy/io.h"
+
+static svy_table *
+fixture(const char *csv)
+{
+    svy_input *in = NULL;
+    svy_table *t = NULL;
+    svy_err err = SVY_ERR_INIT;
+
+    CHECK_INT(svy_input_open_mem(&in, "t.csv", csv, strlen(csv), &err), SVY_OK);
+    CHECK_INT(svy_csv_read(&t, in, NULL, NULL, &err), SVY_OK);
+    svy_input_close(in);
+    return t;
+}
+
+static const char *const q3[] = {"a", "b", "c"};
+
+static svy_qc_opts
+opts3(void)
+{
+    svy_qc_opts o = {0};
+
+    o.id = "id";
+    o.interviewer = "iv";
+    o.duration = "dur";
+    o.questions = q3;
+    o.nquestions = 3;
+    o.source = "t.csv";
+    return o;
+}
+
+/* Rows 1 and 3 share id 7; row 3 is the later one.  Empty ids never. */
+static void
+test_qc_dup_id(void)
+{
+    svy_table *t = fixture("id,iv,dur,a,b,c\n"
+                           "7,A,100,1,1,1\n"
+                           "8,A,100,2,2,2\n"
+                           "7,B,100,3,3,3\n"
+                           ",B,100,1,2,3\n"
+                           ",B,100,3,2,1\n");
+    svy_qc_opts o = opts3();
+    svy_qc *qc = NULL;
+    svy_err err = SVY_ERR_INIT;
+
+    CHECK_INT(svy_qc_run(&qc, t, &o, &err), SVY_OK);
+    CHECK_INT(svy_qc_row_at(qc, 0)->dup_id, 0);
+    CHECK_INT(svy_qc_row_at(qc, 1)->dup_id, 0);
+    CHECK_INT(svy_qc_row_at(qc, 2)->dup_id, 1);
+    CHECK_INT(svy_qc_row_at(qc, 3)->dup_id, 0);
+    CHECK_INT(svy_qc_row_at(qc, 4)->dup_id, 0);
+    CHECK_INT(svy_qc_count(qc, SVY_QC_DUP_ID), 1);
+    svy_qc_free(qc);
+    svy_table_free(t);
+}
+
+/*
+ * Rows 0, 2 and 3 have the same answers (an empty one included): rows 2
+ * and 3 duplicate row 0.  Row 1 agrees with row 0 on 'a' and 'b' only.
+ */
+static void
+test_qc_exact_and_match(void)
+{
+    svy_table *t = fixture("id,iv,dur,a,b,c\n"
+                           "1,A,100,1,,3\n"
+                           "2,A,100,1,,4\n"
+                           "3,B,100,1,,3\n"
+                           "4,B,100,1,,3\n"
+                           "5,B,100,2,1,1\n");
+    svy_qc_opts o = opts3();
+    svy_qc *qc = NULL;
+    svy_err err = SVY_ERR_INIT;
+
+    CHECK_INT(svy_qc_run(&qc, t, &o, &err), SVY_OK);
+    CHECK_INT(svy_qc_row_at(qc, 0)->dup_interview, 0);
+    CHECK_INT(svy_qc_row_at(qc, 2)->dup_interview, 1);
+    CHECK_INT(svy_qc_row_at(qc, 2)->dup_of, 0);
+    CHECK_INT(svy_qc_row_at(qc, 3)->dup_of, 0);
+    CHECK_INT(svy_qc_row_at(qc, 1)->dup_interview, 0);
+    /* Row 0's best is row 2 (3 of 3; the earliest of rows 2 and 3). */
+    CHECK_NEAR(svy_qc_row_at(qc, 0)->max_match, 1.0, 1e-12);
+    CHECK_INT(svy_qc_row_at(qc, 0)->match_row, 2);
+    CHECK_INT(svy_qc_row_at(qc, 3)->match_row, 0);
+    /* Row 1: 2 of 3 with rows 0, 2, 3; the earliest is row 0. */
+    CHECK_NEAR(svy_qc_row_at(qc, 1)->max_match, 2.0 / 3, 1e-12);
+    CHECK_INT(svy_qc_row_at(qc, 1)->match_row, 0);
+    CHECK_INT(svy_qc_row_at(qc, 1)->near_dup, 0);
+    /* Row 4 agrees with nobody on anything. */
+    CHECK_NEAR(svy_qc_row_at(qc, 4)->max_match, 0.0, 1e-12);
+    CHECK_INT(svy_qc_row_at(qc, 4)->match_row, 0);
+    CHECK_INT(svy_qc_count(qc, SVY_QC_DUP_INTERVIEW), 2);
+    CHECK_INT(svy_qc_count(qc, SVY_QC_NEAR_DUP), 3);
+    svy_qc_free(qc);
+    svy_table_free(t);
+}
+
+/* The threshold is strict: 2 of 3 is not above 2/3. */
+static void
+test_qc_threshold_strict(void)
+{
+    svy_table *t = fixture("id,iv,dur,a,b,c\n1,A,1,1,1,1\n2,A,1,1,1,2\n");
+    svy_qc_opts o = opts3();
+    svy_qc *qc = NULL;
+
+    o.match_threshold = 2.0 / 3;
+    CHECK_INT(svy_qc_run(&qc, t, &o, NULL), SVY_OK);
+    CHECK_INT(svy_qc_row_at(qc, 0)->near_dup, 0);
+    svy_qc_free(qc);
+    o.match_threshold = 0.6;
+    CHECK_INT(svy_qc_run(&qc, t, &o, NULL), SVY_OK);
+    CHECK_INT(svy_qc_row_at(qc, 0)->near_dup, 1);
+    CHECK_INT(svy_qc_row_at(qc, 1)->near_dup, 1);
+    svy_qc_free(qc);
+    svy_table_free(t);
+}
+
+/*
+ * Durations 100 200 300 400 and empty: median 250, limit 125, so only
+ * 100 is a speeder; with min_duration 250, 100 and 200 are.
+ */
+static void
+test_qc_speeders(void)
+{
+    svy_table *t = fixture("id,iv,dur,a,b,c\n1,A,100,1,1,1\n2,A,200,1,1,2\n"
+                           "3,A,300,1,2,2\n4,A,400,2,2,2\n5,A,,3,3,3\n");
+    svy_qc_opts o = opts3();
+    svy_qc *qc = NULL;
+
+    CHECK_INT(svy_qc_run(&qc, t, &o, NULL), SVY_OK);
+    CHECK_NEAR(svy_qc_median_duration(qc), 250, 1e-12);
+    CHECK_NEAR(svy_qc_speed_limit(qc), 125, 1e-12);
+    CHECK_INT(svy_qc_row_at(qc, 0)->speeder, 1);
+    CHECK_INT(svy_qc_row_at(qc, 1)->speeder, 0);
+    CHECK_INT(svy_qc_row_at(qc, 4)->speeder, 0);
+    CHECK(isnan(svy_qc_row_at(qc, 4)->duration));
+    svy_qc_free(qc);
+    o.min_duration = 250;
+    CHECK_INT(svy_qc_run(&qc, t, &o, NULL), SVY_OK);
+    CHECK_INT(svy_qc_count(qc, SVY_QC_SPEEDER), 2);
+    svy_qc_free(qc);
+    svy_table_free(t);
+}
+
+static void
+test_qc_errors(void)
+{
+    svy_table *t = fixture("id,iv,dur,a,b,c\n1,A,100,1,1,1\n2,A,1o0,1,1,2\n");
+    svy_qc_opts o = opts3();
+    svy_qc *qc = NULL;
+    svy_err err = SVY_ERR_INIT;
+    static const char *const bad[] = {"a", "zz"};
+
+    CHECK_INT(svy_qc_run(&qc, t, &o, &err), SVY_EDATA);
+    CHECK_STR(err.msg, "t.csv:3: column 'dur': not a number '1o0'");
+    CHECK(qc == NULL);
+    o.duration = "nope";
+    CHECK_INT(svy_qc_run(&qc, t, &o, &err), SVY_EINVAL);
+    CHECK_STR(err.msg, "unknown variable 'nope'");
+    o.duration = NULL;
+    o.questions = bad;
+    o.nquestions = 2;
+    CHECK_INT(svy_qc_run(&qc, t, &o, &err), SVY_EINVAL);
+    CHECK_STR(err.msg, "unknown variable 'zz'");
+    CHECK(qc == NULL);
+    svy_table_free(t);
+}
+
+/*
+ * Five interviews of B all speeders, 20 of A none: p = 5/25 = 0.2, and
+ * B's share 1 > 0.2 + 3 sqrt(0.16 / 5) = 0.737 stands out; A's 0 not.
+ */
+static void
+test_qc_groups(void)
+{
+    svy_buf csv = SVY_BUF_INIT;
+    svy_table *t;
+    svy_qc_opts o = opts3();
+    svy_qc *qc = NULL;
+    svy_buf text = SVY_BUF_INIT;
+    int bad = 0;
+
+    CHECK_INT(svy_buf_puts(&csv, "id,iv,dur,a,b,c\n"), SVY_OK);
+    for (int i = 0; i < 25; i++)
+        bad |=
+            svy_buf_printf(&csv, "%d,%s,%d,%d,%d,%d\n", i, i < 20 ? "A" : "B",
+                           i < 20 ? 1000 : 100, i % 3, i % 5, i % 7) != SVY_OK;
+    CHECK_INT(bad, 0);
+    t = fixture(csv.data);
+    o.min_duration = 300;
+    CHECK_INT(svy_qc_run(&qc, t, &o, NULL), SVY_OK);
+    CHECK_INT(svy_qc_ngroups(qc), 2);
+    CHECK_STR(svy_qc_group_at(qc, 0)->interviewer, "A");
+    CHECK_INT(svy_qc_group_at(qc, 0)->interviews, 20);
+    CHECK_NEAR(svy_qc_group_at(qc, 0)->median_duration, 1000, 1e-12);
+    CHECK_INT(svy_qc_group_at(qc, 0)->stands_out[SVY_QC_SPEEDER], 0);
+    CHECK_NEAR(svy_qc_group_at(qc, 1)->share[SVY_QC_SPEEDER], 1.0, 1e-12);
+    CHECK_INT(svy_qc_group_at(qc, 1)->stands_out[SVY_QC_SPEEDER], 1);
+    CHECK_INT(svy_qc_format_summary(qc, &text, NULL), SVY_OK);
+    CHECK(text.data && strstr(text.data, "1.0000*") != NULL);
+    svy_buf_release(&text);
+    svy_buf_release(&csv);
+    svy_qc_free(qc);
+    svy_table_free(t);
+}
+
+/* Default questions: cat variables after 'dur' in the codebook. */
+static void
+test_qc_default_questions(void)
+{
+    svy_table *cbt = fixture("variable,type\nid,id\nsex,cat\ndur,num\n"
+                             "a,cat\nstratum,cat\nb,cat\nnote,text\n");
+    svy_table *t = fixture("id,sex,dur,a,stratum,b,note\n1,1,1,1,1,1,x\n");
+    svy_codebook *cb = NULL;
+    svy_qc_opts o = {0};
+    const char **q = NULL;
+    const char *const ex[] = {"stratum", NULL};
+    size_t n = 0;
+
+    CHECK_INT(
+        svy_codebook_from_tables(&cb, cbt, "codebook.csv", NULL, NULL, NULL),
+        SVY_OK);
+    o.codebook = cb;
+    o.duration = "dur";
+    o.exclude = ex;
+    CHECK_INT(svy_qc_default_questions(t, &o, &q, &n, NULL), SVY_OK);
+    CHECK_INT(n, 2);
+    CHECK_STR(q[0], "a");
+    CHECK_STR(q[1], "b");
+    free(q);
+    /* Without a codebook: every column but id and duration. */
+    o.codebook = NULL;
+    o.exclude = NULL;
+    CHECK_INT(svy_qc_default_questions(t, &o, &q, &n, NULL), SVY_OK);
+    CHECK_INT(n, 5);
+    CHECK_STR(q[0], "sex");
+    free(q);
+    svy_codebook_free(cb);
+    svy_table_free(cbt);
+    svy_table_free(t);
+}
+
+/* Naive maximum agreement of row i, the earliest row on a tie. */
+static void
+naive(const svy_table *t, size_t nq, size_t i, size_t *best, size_t *row)
+{
+    *best = 0;
+    *row = SIZE_MAX;
+    for (size_t j = 0; j < svy_table_nrows(t); j++) {
+        size_t m = 0;
+
+        if (j == i)
+            continue;
+        for (size_t k = 0; k < nq; k++) {
+            const svy_column *c = svy_table_col(t, 1 + k);
+
+            m += strcmp(svy_column_text(c, i), svy_column_text(c, j)) == 0;
+        }
+        if (*row == SIZE_MAX || m > *best) {
+            *best = m;
+            *row = j;
+        }
+    }
+}
+
+/*
+ * 700 rows (6 tiles) of 12 questions, one with up to 60 answers so that
+ * the code path without bitsets runs too: every row's max_match and
+ * match_row equal the naive count's, with 1 and with 3 threads.
+ */
+static void
+test_qc_pairs_naive(void)
+{
+    svy_buf csv = SVY_BUF_INIT;
+    const char *names[12];
+    char nb[12][16];
+    unsigned long x = 12345;
+    svy_table *t;
+    svy_qc_opts o = {0};
+    int bad = 0;
+
+    CHECK_INT(svy_buf_puts(&csv, "id"), SVY_OK);
+    for (int k = 0; k < 12; k++) {
+        snprintf(nb[k], sizeof(nb[k]), "q%d", k);
+        names[k] = nb[k];
+        CHECK_INT(svy_buf_printf(&csv, ",%s", nb[k]), SVY_OK);
+    }
+    CHECK_INT(svy_buf_putc(&csv, '\n'), SVY_OK);
+    for (int i = 0; i < 700; i++) {
+        bad |= svy_buf_printf(&csv, "%d", i) != SVY_OK;
+        for (int k = 0; k < 12; k++) {
+            x = x * 6364136223846793005u + 1442695040888963407u;
+            unsigned v = (unsigned)(x >> 33) % (k == 0 ? 60 : 4);
+            if (v == 3 && k > 0)
+                bad |= svy_buf_puts(&csv, ",") != SVY_OK;
+            else
+                bad |= svy_buf_printf(&csv, ",%u", v) != SVY_OK;
+        }
+        bad |= svy_buf_putc(&csv, '\n') != SVY_OK;
+    }
+    CHECK_INT(bad, 0);
+    t = fixture(csv.data);
+    o.questions = names;
+    o.nquestions = 12;
+    for (int th = 1; th <= 3; th += 2) {
+        svy_qc *qc = NULL;
+
+        o.threads = th;
+        CHECK_INT(svy_qc_run(&qc, t, &o, NULL), SVY_OK);
+        for (size_t i = 0; i < 700; i++) {
+            size_t best, row;
+            const svy_qc_row *r = svy_qc_row_at(qc, i);
+
+            naive(t, 12, i, &best, &row);
+            bad += fabs(r->max_match - (double)best / 12) > 1e-12 ||
+                   r->match_row != row;
+        }
+        CHECK_INT(bad, 0);
+        svy_qc_free(qc);
+    }
+    svy_buf_release(&csv);
+    svy_table_free(t);
+}
+
+static const struct check_case cases[] = {
+    CASE(test_qc_dup_id),
+    CASE(test_qc_exact_and_match),
+    CASE(test_qc_threshold_strict),
+    CASE(test_qc_speeders),
+    CASE(test_qc_errors),
+    CASE(test_qc_groups),
+    CASE(test_qc_default_questions),
+    CASE(test_qc_pairs_naive),
+};
+
+CHECK_MAIN(cases)
