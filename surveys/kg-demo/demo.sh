@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The demo pipeline on surveys/kg-demo, as 'make demo' runs it:
 #   import the three raw batches with the survey's codebook, describe the
-#   result, tabulate a question.  Later steps (clean, weight, report) join
+#   result, check fieldwork quality, tabulate a question.  Later steps (clean, weight, report) join
 #   as the programs land.  Usage: surveys/kg-demo/demo.sh [BINDIR]   (default build/bin)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,6 +27,12 @@ echo "== svy-info: region and vote intention, weighted by the design weight"
 svy-info -s . --lang ru --freq region,q3 -w dweight "$out/kg-demo.csv"
 
 echo
+echo "== svy-qc: duplicates, near-duplicates, speeders, interviewers that stand out"
+svy-qc -s . --match-threshold 0.9 --min-duration 600 -v \
+    --summary "$out/kg-demo-qc-summary.csv" -o "$out/kg-demo-qc.csv" \
+    "$out/kg-demo.csv"
+
+echo
 echo "== svy-tab: direction of the country by sex and settlement (design weights;"
 echo "   strata and PSUs from survey.conf; weighting to census margins joins once"
 echo "   svy-clean has removed the planted faults)"
@@ -35,3 +41,4 @@ svy-tab -s . -w dweight --rows q1 --cols sex,settlement "$out/kg-demo.csv"
 echo
 echo "data:     $out/kg-demo.csv"
 echo "findings: $out/kg-demo-rejects.csv ($(($(wc -l < "$out/kg-demo-rejects.csv") - 1)) rows)"
+echo "qc flags: $out/kg-demo-qc.csv, per interviewer: $out/kg-demo-qc-summary.csv"
