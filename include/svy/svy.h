@@ -21,6 +21,7 @@
 #include "svy/mem.h"
 #include "svy/num.h"
 #include "svy/qc.h"
+#include "svy/rules.h"
 #include "svy/survey.h"
 #include "svy/tab.h"
 #include "svy/table.h"
