@@ -24,6 +24,20 @@
  * are a domain complement, never dropped: every PSU and stratum stays in
  * the variance (R's subset() of a design, not subset() of the data).
  *
+ * Spec (tables.txt): parsed once into tables, nets and mrsets by a
+ * one-line tokenizer (words, quoted strings, '=' and ','), so that every
+ * error has a line and a column.  Each table line is a "group" with its
+ * own banner, filter mask and letters, run by the same code as the
+ * command line's tables; errors found while running (unknown variables)
+ * get the line prefixed and become SVY_EPARSE (a bad spec, exit 3).  A net
+ * or an mrset item is an extra row estimated from a two-level factor made
+ * here (0: counts, 1: does not, -1: out of the base), so it gets SEs,
+ * intervals and letters from the same engine calls as any category.
+ *
+ * Calibration: --calibrated hands the targets file's margins to
+ * svy_design_set_calibration once, before any table; every estimate is
+ * then calibration-aware (R's rake() or calibrate() residuals, design.h).
+ *
  * Output: a writer is a vtable (accept/begin/row/end, tab.h) fed one
  * record at a time by svy_tab_write.  CSV writes each record as it comes;
  * JSON opens a table object when the table number changes and its
@@ -244,9 +258,9 @@ cell_equals(const svy_column *c, size_t row, const char *v)
  */
 static svy_status
 filter_mask(unsigned char **out, const svy_table *t, const svy_tab_opts *o,
-            svy_err *err)
+            const char *e, svy_err *err)
 {
-    const char *e = o->filter, *p = e, *q;
+    const char *p = e, *q;
     list var = {0}, vals = {0};
     char *name = NULL, *rest = NULL;
     const svy_column *c;
@@ -326,6 +340,419 @@ out:
     return rc;
 }
 
+/* ---- The table specification (tables.txt). ---- */
+
+typedef struct spec_table {
+    size_t line;
+    char *vars, *by;  /* comma lists without blanks; 'by' NULL: opts->cols */
+    const char *stat; /* "prop", "mean" or "total" (static) */
+    char *filter, *title; /* NULL when not given */
+} spec_table;
+
+/* A net (codes of var shown as one extra row) or an mrset (items). */
+typedef struct spec_group {
+    size_t line;
+    char *name, *label;
+    list members; /* the net's codes or the mrset's item variables */
+} spec_group;
+
+struct svy_tab_spec {
+    spec_table *tables;
+    size_t ntables;
+    spec_group *nets, *mrsets;
+    size_t nnets, nmrsets;
+};
+
+void
+svy_tab_spec_free(svy_tab_spec *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->ntables; i++) {
+        free(s->tables[i].vars);
+        free(s->tables[i].by);
+        free(s->tables[i].filter);
+        free(s->tables[i].title);
+    }
+    for (size_t i = 0; i < s->nnets + s->nmrsets; i++) {
+        spec_group *g = i < s->nnets ? &s->nets[i] : &s->mrsets[i - s->nnets];
+        free(g->name);
+        free(g->label);
+        list_free(&g->members);
+    }
+    free(s->tables);
+    free(s->nets);
+    free(s->mrsets);
+    free(s);
+}
+
+size_t
+svy_tab_spec_ntables(const svy_tab_spec *s)
+{
+    return s ? s->ntables : 0;
+}
+
+/* The mrset named 'name', or NULL. */
+static const spec_group *
+spec_mrset(const svy_tab_spec *s, const char *name)
+{
+    for (size_t i = 0; s && i < s->nmrsets; i++)
+        if (strcmp(s->mrsets[i].name, name) == 0)
+            return &s->mrsets[i];
+    return NULL;
+}
+
+/*
+ * The tokenizer of one line.  Tokens are words (runs of anything but
+ * blanks, '=', ',', '"' and '#'), quoted strings, '=' and ','; '#' ends
+ * the line.  'col' of a token is its 1-based byte column, for messages.
+ */
+typedef struct lexer {
+    const char *name;
+    size_t line;
+    const char *s, *p; /* the line and the cursor */
+    char kind;         /* 'w' word, 's' string, '=', ',', 0 end */
+    char *tok;         /* text of a word or string (owned) */
+    size_t col;
+    svy_err *err;
+} lexer;
+
+static svy_status
+lex_error(lexer *lx, size_t col, const char *msg, const char *arg)
+{
+    return svy_err_set(lx->err, SVY_EPARSE, "%s:%zu:%zu: %s%s%s%s", lx->name,
+                       lx->line, col, msg, arg ? " '" : "", arg ? arg : "",
+                       arg ? "'" : "");
+}
+
+/* Advance to the next token. */
+static svy_status
+lex_next(lexer *lx)
+{
+    const char *p = lx->p;
+
+    free(lx->tok);
+    lx->tok = NULL;
+    while (*p == ' ' || *p == '\t' || *p == '\r')
+        p++;
+    lx->col = (size_t)(p - lx->s) + 1;
+    if (*p == '\0' || *p == '#') {
+        lx->kind = 0;
+        lx->p = p;
+        return SVY_OK;
+    }
+    if (*p == '=' || *p == ',') {
+        lx->kind = *p;
+        lx->p = p + 1;
+        return SVY_OK;
+    }
+    if (*p == '"') {
+        svy_buf b = SVY_BUF_INIT;
+        for (p++; *p != '"'; p++) {
+            if (*p == '\0') {
+                svy_buf_release(&b);
+                return lex_error(lx, lx->col, "unterminated string", NULL);
+            }
+            if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+                p++;
+            if (svy_buf_putc(&b, *p) != SVY_OK) {
+                svy_buf_release(&b);
+                return svy_err_set(lx->err, SVY_ENOMEM, "out of memory");
+            }
+        }
+        lx->tok = b.data ? b.data : strdup("");
+        lx->kind = 's';
+        lx->p = p + 1;
+    } else {
+        size_t n = strcspn(p, " \t\r=,\"#");
+        lx->tok = strndup(p, n);
+        lx->kind = 'w';
+        lx->p = p + n;
+    }
+    if (lx->tok == NULL)
+        return svy_err_set(lx->err, SVY_ENOMEM, "out of memory");
+    return SVY_OK;
+}
+
+/*
+ * A comma list of words (blanks around commas allowed) into '*out' as
+ * "a,b,c"; the lexer is left on the token after the list.  With 'range',
+ * an item "q9_1..q9_8" expands to q9_1,q9_2,...,q9_8.
+ */
+static svy_status
+lex_list(lexer *lx, char **out, const char *what, int range)
+{
+    svy_buf b = SVY_BUF_INIT;
+    svy_status rc;
+
+    *out = NULL;
+    for (;;) {
+        const char *dots;
+        if (lx->kind != 'w') {
+            svy_buf_release(&b);
+            return lex_error(lx, lx->col, what, NULL);
+        }
+        if (b.len && svy_buf_putc(&b, ',') != SVY_OK)
+            goto nomem;
+        dots = range ? strstr(lx->tok, "..") : NULL;
+        if (dots) {
+            /* PREFIX<a>..PREFIX<b>: the same prefix, numbers a <= b. */
+            size_t pl = (size_t)(dots - lx->tok), nl = pl;
+            const char *hi = dots + 2;
+            char *e1, *e2;
+            while (nl > 0 && lx->tok[nl - 1] >= '0' && lx->tok[nl - 1] <= '9')
+                nl--;
+            long a = strtol(lx->tok + nl, &e1, 10);
+            long z =
+                strncmp(hi, lx->tok, nl) == 0 && hi[nl] >= '0' && hi[nl] <= '9'
+                    ? strtol(hi + nl, &e2, 10)
+                    : -1;
+            if (nl == pl || z < 0 || *e2 != '\0' || e1 != dots || z < a ||
+                z - a > 999) {
+                svy_buf_release(&b);
+                return svy_err_set(lx->err, SVY_EPARSE,
+                                   "%s:%zu:%zu: bad range '%s': expected "
+                                   "PREFIX1..PREFIXn",
+                                   lx->name, lx->line, lx->col, lx->tok);
+            }
+            for (long k = a; k <= z; k++)
+                if (svy_buf_printf(&b, "%s%.*s%ld", k > a ? "," : "", (int)nl,
+                                   lx->tok, k) != SVY_OK)
+                    goto nomem;
+        } else if (svy_buf_puts(&b, lx->tok) != SVY_OK)
+            goto nomem;
+        if ((rc = lex_next(lx)) != SVY_OK)
+            goto fail;
+        if (lx->kind != ',')
+            break;
+        if ((rc = lex_next(lx)) != SVY_OK)
+            goto fail;
+    }
+    *out = b.data;
+    return SVY_OK;
+nomem:
+    rc = svy_err_set(lx->err, SVY_ENOMEM, "out of memory");
+fail:
+    svy_buf_release(&b);
+    return rc;
+}
+
+/* table VARS [by BANNER] [key=value ...] */
+static svy_status
+parse_table(lexer *lx, spec_table *tb)
+{
+    svy_status rc;
+
+    if ((rc = lex_list(lx, &tb->vars, "expected a variable name", 0)))
+        return rc;
+    if (lx->kind == 'w' && strcmp(lx->tok, "by") == 0 &&
+        ((rc = lex_next(lx)) ||
+         (rc = lex_list(lx, &tb->by, "expected a banner variable after 'by'",
+                        0))))
+        return rc;
+    while (lx->kind != 0) {
+        size_t kcol = lx->col, vcol;
+        char *key;
+        if (lx->kind != 'w')
+            return lex_error(lx, lx->col, "expected key=value", NULL);
+        key = lx->tok;
+        lx->tok = NULL;
+        if ((rc = lex_next(lx)) != SVY_OK || lx->kind != '=' ||
+            (rc = lex_next(lx)) != SVY_OK) {
+            if (rc == SVY_OK)
+                rc = lex_error(lx, lx->col, "expected '=' after", key);
+            free(key);
+            return rc;
+        }
+        vcol = lx->col;
+        if (lx->kind != 'w' && lx->kind != 's') {
+            rc = lex_error(lx, vcol, "expected a value after", key);
+        } else if (strcmp(key, "stat") == 0) {
+            if (strcmp(lx->tok, "percent") == 0)
+                tb->stat = "prop";
+            else if (strcmp(lx->tok, "mean") == 0)
+                tb->stat = "mean";
+            else if (strcmp(lx->tok, "total") == 0)
+                tb->stat = "total";
+            else
+                rc = lex_error(lx, vcol,
+                               "stat: expected percent, mean or total, got",
+                               lx->tok);
+        } else if (strcmp(key, "filter") == 0 || strcmp(key, "title") == 0) {
+            char **dst = key[0] == 'f' ? &tb->filter : &tb->title;
+            free(*dst);
+            *dst = lx->tok;
+            lx->tok = NULL;
+        } else
+            rc = svy_err_set(lx->err, SVY_EPARSE,
+                             "%s:%zu:%zu: unknown key '%s': expected stat, "
+                             "filter or title",
+                             lx->name, lx->line, kcol, key);
+        free(key);
+        if (rc != SVY_OK || (rc = lex_next(lx)) != SVY_OK)
+            return rc;
+    }
+    return SVY_OK;
+}
+
+/* net VAR "LABEL" = CODES, and mrset NAME "LABEL" = VARS */
+static svy_status
+parse_group(lexer *lx, spec_group *g, int mrset)
+{
+    char *members = NULL;
+    svy_status rc;
+
+    if (lx->kind != 'w')
+        return lex_error(lx, lx->col,
+                         mrset ? "expected a set name" : "expected a variable",
+                         NULL);
+    g->name = lx->tok;
+    lx->tok = NULL;
+    if ((rc = lex_next(lx)) != SVY_OK)
+        return rc;
+    if (lx->kind != 's')
+        return lex_error(lx, lx->col, "expected a quoted label", NULL);
+    g->label = lx->tok;
+    lx->tok = NULL;
+    if ((rc = lex_next(lx)) != SVY_OK)
+        return rc;
+    if (lx->kind != '=')
+        return lex_error(lx, lx->col, "expected '='", NULL);
+    if ((rc = lex_next(lx)) ||
+        (rc = lex_list(lx, &members,
+                       mrset ? "expected a variable name" : "expected a code",
+                       mrset)))
+        return rc;
+    if (lx->kind != 0)
+        rc = lex_error(lx, lx->col, "unexpected text after the list", NULL);
+    else
+        rc = list_split(&g->members, members, "spec", lx->err);
+    free(members);
+    return rc;
+}
+
+/* Grow '*v' (of '*n' elements of 'size' bytes) by one zeroed element. */
+static void *
+grow(void *v, size_t *n, size_t size)
+{
+    char *p = realloc(v, (*n + 1) * size);
+    if (p == NULL)
+        return NULL;
+    memset(p + *n * size, 0, size);
+    (*n)++;
+    return p;
+}
+
+/* Parse one line into 's'. */
+static svy_status
+parse_line(svy_tab_spec *s, lexer *lx)
+{
+    svy_status rc;
+    void *v;
+
+    if ((rc = lex_next(lx)) != SVY_OK || lx->kind == 0)
+        return rc;
+    if (lx->kind != 'w' ||
+        (strcmp(lx->tok, "table") != 0 && strcmp(lx->tok, "net") != 0 &&
+         strcmp(lx->tok, "mrset") != 0))
+        return lex_error(lx, lx->col, "expected table, net or mrset, got",
+                         lx->tok ? lx->tok : (char[]){lx->kind, '\0'});
+    if (strcmp(lx->tok, "table") == 0) {
+        if ((v = grow(s->tables, &s->ntables, sizeof(*s->tables))) == NULL)
+            return svy_err_set(lx->err, SVY_ENOMEM, "out of memory");
+        s->tables = v;
+        s->tables[s->ntables - 1].line = lx->line;
+        s->tables[s->ntables - 1].stat = "prop";
+        return (rc = lex_next(lx))
+                   ? rc
+                   : parse_table(lx, &s->tables[s->ntables - 1]);
+    }
+    int mr = strcmp(lx->tok, "mrset") == 0;
+    spec_group **arr = mr ? &s->mrsets : &s->nets;
+    size_t *n = mr ? &s->nmrsets : &s->nnets;
+    if ((v = grow(*arr, n, sizeof(**arr))) == NULL)
+        return svy_err_set(lx->err, SVY_ENOMEM, "out of memory");
+    *arr = v;
+    (*arr)[*n - 1].line = lx->line;
+    size_t col;
+    if ((rc = lex_next(lx)) != SVY_OK)
+        return rc;
+    col = lx->col;
+    if ((rc = parse_group(lx, &(*arr)[*n - 1], mr)) != SVY_OK)
+        return rc;
+    if (mr && spec_mrset(s, (*arr)[*n - 1].name) != &(*arr)[*n - 1])
+        return lex_error(lx, col, "duplicate mrset", (*arr)[*n - 1].name);
+    return SVY_OK;
+}
+
+svy_status
+svy_tab_spec_parse(svy_tab_spec **out, const char *name, const char *text,
+                   size_t len, svy_err *err)
+{
+    svy_tab_spec *s = calloc(1, sizeof(*s));
+    lexer lx = {0};
+    svy_status rc = SVY_OK;
+    size_t off = 0;
+
+    *out = NULL;
+    if (s == NULL)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    lx.name = name;
+    lx.err = err;
+    while (off < len && rc == SVY_OK) {
+        const char *nl = memchr(text + off, '\n', len - off);
+        size_t n = nl ? (size_t)(nl - (text + off)) : len - off;
+        char *line = strndup(text + off, n);
+        if (line == NULL) {
+            rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+            break;
+        }
+        lx.line++;
+        lx.s = lx.p = line;
+        if (memchr(text + off, '\0', n) != NULL)
+            rc = lex_error(&lx, 1, "NUL byte in the line", NULL);
+        else
+            rc = parse_line(s, &lx);
+        free(lx.tok);
+        lx.tok = NULL;
+        free(line);
+        off += n + 1;
+    }
+    if (rc != SVY_OK) {
+        svy_tab_spec_free(s);
+        return rc;
+    }
+    *out = s;
+    return SVY_OK;
+}
+
+svy_status
+svy_tab_spec_read(svy_tab_spec **out, const char *path, svy_err *err)
+{
+    svy_input *in = NULL;
+    svy_buf b = SVY_BUF_INIT;
+    svy_status rc;
+    size_t got;
+
+    *out = NULL;
+    if ((rc = svy_input_open(&in, path, err)) != SVY_OK)
+        return rc;
+    do {
+        if ((rc = svy_buf_grow(&b, 65536)) != SVY_OK) {
+            rc = svy_err_set(err, rc, "out of memory");
+            goto out;
+        }
+        if ((rc = svy_input_read(in, b.data + b.len, 65536, &got, err)))
+            goto out;
+        b.len += got;
+    } while (got > 0);
+    rc = svy_tab_spec_parse(out, path, b.data ? b.data : "", b.len, err);
+out:
+    svy_buf_release(&b);
+    svy_input_close(in);
+    return rc;
+}
+
 /* Everything one table needs while its records are made. */
 typedef struct ctx {
     svy_tab *tab;
@@ -337,6 +764,9 @@ typedef struct ctx {
     const unsigned char *subset; /* the --filter domain, or NULL */
     size_t table;
     const char *title, *stat, *var;
+    const char *title_override; /* a spec table's title, or NULL */
+    const svy_tab_spec *spec;   /* nets and mrsets, or NULL */
+    const char *spec_name;      /* for messages */
 } ctx;
 
 /* Fill 'c' from engine cell 'e'; 'use_total' picks the total estimate. */
@@ -476,6 +906,166 @@ add_tests(const ctx *x, svy_estimates *const *eb, svy_err *err)
 }
 
 /*
+ * One extra row of a table from per-row codes made by the caller (0: the
+ * row counts, 1: it does not, -1: out of the base): a net or an mrset
+ * item.  Estimated in the total column and every banner column, with
+ * covariances for the column letters; no Rao-Scott test.
+ */
+static svy_status
+extra_row(const ctx *x, const svy_design *d, const int *codes, size_t n,
+          const char *code, const char *label, svy_err *err)
+{
+    static const char *const levels[] = {"1", "0"};
+    svy_estimates *e0 = NULL, **eb = NULL;
+    svy_factor *f = NULL;
+    svy_est_opts eo = {0};
+    svy_status rc;
+    size_t i;
+
+    eo.level = x->tab->meta.level;
+    eo.ci = x->o->ci;
+    if ((eb = calloc(x->cols->n + 1, sizeof(*eb))) == NULL)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    if ((rc = svy_factor_from_codes(&f, codes, n, levels, 2, err)) ||
+        (rc = svy_design_props(&e0, d, f, NULL, x->subset, &eo, err)))
+        goto out;
+    eo.flags = SVY_EST_COV;
+    for (i = 0; i < x->cols->n; i++)
+        if ((rc =
+                 svy_design_props(&eb[i], d, f, x->bf[i], x->subset, &eo, err)))
+            goto out;
+    rc = add_row(x, e0, eb, 0, code, label, 0, err);
+out:
+    for (i = 0; i < x->cols->n; i++)
+        svy_estimates_free(eb[i]);
+    free(eb);
+    svy_estimates_free(e0);
+    svy_factor_free(f);
+    return rc;
+}
+
+/* The net rows of the spec for the variable coded by 'f', in spec order. */
+static svy_status
+net_rows(const ctx *x, const svy_design *d, const svy_factor *f, svy_err *err)
+{
+    const svy_tab_spec *s = x->spec;
+    size_t n = svy_factor_nrows(f), nl = svy_factor_nlevels(f);
+    const int *codes = svy_factor_codes(f);
+    svy_status rc = SVY_OK;
+
+    for (size_t i = 0; s && i < s->nnets && rc == SVY_OK; i++) {
+        const spec_group *g = &s->nets[i];
+        unsigned char *in;
+        int *c;
+        svy_buf code = SVY_BUF_INIT;
+        if (strcmp(g->name, x->var) != 0)
+            continue;
+        in = calloc(nl + 1, 1);
+        c = malloc((n ? n : 1) * sizeof(*c));
+        for (size_t k = 0; in && k < nl; k++)
+            for (size_t m = 0; m < g->members.n; m++)
+                if (svy_value_equal(svy_factor_level(f, k),
+                                    g->members.names[m]))
+                    in[k] = 1;
+        for (size_t m = 0; m < g->members.n; m++)
+            if (svy_buf_printf(&code, "%s%s", m ? "+" : "",
+                               g->members.names[m]) != SVY_OK)
+                break;
+        if (in == NULL || c == NULL || code.data == NULL)
+            rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+        else {
+            for (size_t r = 0; r < n; r++)
+                c[r] = codes[r] < 0 ? -1 : in[codes[r]] ? 0 : 1;
+            rc = extra_row(x, d, c, n, code.data, g->label, err);
+        }
+        svy_buf_release(&code);
+        free(in);
+        free(c);
+    }
+    return rc;
+}
+
+/*
+ * A multiple-response table: for each item, the share of cases with 1,
+ * among the cases with a valid answer on any item of the set.
+ */
+static svy_status
+mrset_table(const ctx *x, const svy_design *d, const svy_table *t,
+            const spec_group *g, svy_err *err)
+{
+    size_t n = svy_table_nrows(t);
+    double **v = calloc(g->members.n + 1, sizeof(*v));
+    unsigned char *any = calloc(n ? n : 1, 1);
+    int *c = malloc((n ? n : 1) * sizeof(*c));
+    svy_status rc = SVY_OK;
+    list items = g->members;
+    size_t i, r;
+
+    if (v == NULL || any == NULL || c == NULL) {
+        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = check_vars(&items, t, x->o, err)) != SVY_OK)
+        goto out;
+    for (i = 0; i < items.n; i++) {
+        if ((rc = svy_design_values(&v[i], t, items.names[i], NULL, 0, err)))
+            goto out;
+        for (r = 0; r < n; r++)
+            any[r] |= !isnan(v[i][r]);
+    }
+    for (i = 0; i < items.n && rc == SVY_OK; i++) {
+        for (r = 0; r < n; r++)
+            c[r] = !any[r] ? -1 : v[i][r] == 1 ? 0 : 1;
+        rc = extra_row(x, d, c, n, items.names[i],
+                       var_label(x->o, items.names[i]), err);
+    }
+out:
+    for (i = 0; v && i < items.n; i++)
+        free(v[i]);
+    free(v);
+    free(any);
+    free(c);
+    return rc;
+}
+
+/*
+ * Apply the margins of opts->calibrated to design 'd' (svy-weight's
+ * targets file: categorical, joint "a*b" and numeric margins).
+ */
+static svy_status
+calibrate(svy_design *d, const svy_table *t, const svy_tab_opts *o,
+          svy_err *err)
+{
+    const svy_targets *tg = o->calibrated;
+    size_t n = svy_targets_nmargins(tg);
+    svy_design_margin *m = calloc(n + 1, sizeof(*m));
+    svy_calvar_opts co = {0};
+    svy_status rc;
+
+    if (m == NULL)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const svy_margin *g = svy_targets_margin(tg, i);
+        for (size_t j = 0; j < svy_margin_nvars(g); j++)
+            if (svy_table_find(t, svy_margin_var(g, j)) == NULL) {
+                rc = svy_err_set(err, SVY_EINVAL,
+                                 "--calibrated: %s:%zu: unknown variable '%s'",
+                                 svy_targets_name(tg), svy_margin_line(g),
+                                 svy_margin_var(g, j));
+                free(m);
+                return rc;
+            }
+        m[i].var = svy_margin_name(g);
+        m[i].numeric = svy_margin_kind(g) != SVY_MARGIN_CAT;
+    }
+    co.method = o->calibration;
+    co.base_weight = o->calibration == SVY_CALVAR_GREG ? o->base_weight : NULL;
+    rc = svy_design_set_calibration(d, t, m, n, &co, err);
+    free(m);
+    return rc;
+}
+
+/*
  * One table: proportions of factor variable 'var' (when y is NULL) or
  * means/totals of 'y'.
  */
@@ -521,6 +1111,8 @@ one_table(ctx *x, const svy_design *d, const svy_table *t, const double *y,
         if ((rc = add_row(x, e0, eb, k, code, label, use_total, err)))
             goto out;
     }
+    if (f && (rc = net_rows(x, d, f, err)) != SVY_OK)
+        goto out;
     rc = add_tests(x, eb, err);
 out:
     for (i = 0; i < x->cols->n; i++)
@@ -539,18 +1131,123 @@ tables(ctx *x, const list *l, const char *stat, const svy_design *d,
     svy_status rc = SVY_OK;
 
     for (size_t i = 0; i < l->n && rc == SVY_OK; i++) {
+        const spec_group *mr =
+            strcmp(stat, "prop") == 0 ? spec_mrset(x->spec, l->names[i]) : NULL;
         double *y = NULL;
         x->table++;
         x->stat = stat;
         if (!(x->var = keep(x->tab, l->names[i])) ||
-            !(x->title = keep(x->tab, var_label(x->o, x->var))))
+            !(x->title = keep(x->tab, x->title_override ? x->title_override
+                                      : mr              ? mr->label
+                                           : var_label(x->o, x->var))))
             return svy_err_set(err, SVY_ENOMEM, "out of memory");
+        if (mr) {
+            rc = mrset_table(x, d, t, mr, err);
+            continue;
+        }
         if (strcmp(stat, "prop") != 0 &&
             (rc = svy_design_values(&y, t, x->var, NULL, 0, err)) != SVY_OK)
             return rc;
         rc = one_table(x, d, t, y, strcmp(stat, "total") == 0, err);
         free(y);
     }
+    return rc;
+}
+
+/*
+ * One group of tables that share a banner and a filter: the command
+ * line's tables, or one line of the spec.  Checks the names, builds the
+ * banner factors, letters and filter mask, then the tables.
+ */
+static svy_status
+group(ctx *x, const svy_design *d, const svy_table *t, const list *rows,
+      const list *means, const list *totals, const list *cols,
+      const char *filter, svy_err *err)
+{
+    const svy_tab_opts *o = x->o;
+    unsigned char *mask = NULL;
+    svy_status rc = SVY_OK;
+    size_t i, j, nletters = 0;
+
+    for (i = 0; i < rows->n && rc == SVY_OK; i++) {
+        list one = {&rows->names[i], 1};
+        if (spec_mrset(x->spec, rows->names[i]) == NULL)
+            rc = check_vars(&one, t, o, err);
+    }
+    if (rc || (rc = check_vars(cols, t, o, err)) ||
+        (rc = check_vars(means, t, o, err)) ||
+        (rc = check_vars(totals, t, o, err)))
+        return rc;
+    if (filter && (rc = filter_mask(&mask, t, o, filter, err)) != SVY_OK)
+        return rc;
+    x->bf = calloc(cols->n + 1, sizeof(*x->bf));
+    x->first = calloc(cols->n + 1, sizeof(*x->first));
+    if (x->bf == NULL || x->first == NULL) {
+        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (i = 0; i < cols->n; i++) {
+        if ((rc = svy_factor_new(&x->bf[i], t, cols->names[i], NULL, 0, err)))
+            goto out;
+        x->first[i] = nletters;
+        nletters += svy_factor_nlevels(x->bf[i]);
+    }
+    if ((x->lett = calloc(nletters + 1, sizeof(*x->lett))) == NULL) {
+        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (j = 0; j < nletters; j++) {
+        char l[2] = {(char)('A' + j), '\0'};
+        if (!(x->lett[j] = keep(x->tab, j < 26 ? l : ""))) {
+            rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
+    x->cols = cols;
+    x->subset = mask;
+    if ((rc = tables(x, rows, "prop", d, t, err)) == SVY_OK &&
+        (rc = tables(x, means, "mean", d, t, err)) == SVY_OK)
+        rc = tables(x, totals, "total", d, t, err);
+out:
+    for (i = 0; x->bf && i < cols->n; i++)
+        svy_factor_free(x->bf[i]);
+    free(x->bf);
+    free(x->first);
+    free(x->lett);
+    free(mask);
+    x->bf = NULL;
+    x->first = NULL;
+    x->lett = NULL;
+    x->subset = NULL;
+    return rc;
+}
+
+/* The tables of spec line 'st', its errors prefixed with "NAME:LINE: ". */
+static svy_status
+spec_group_run(ctx *x, const svy_design *d, const svy_table *t,
+               const spec_table *st, const list *dcols, svy_err *err)
+{
+    list vars = {0}, cols = {0}, none = {0};
+    svy_err e = SVY_ERR_INIT;
+    svy_status rc;
+    const char *p = st->stat;
+
+    if ((rc = list_split(&vars, st->vars, "table", &e)) == SVY_OK &&
+        (rc = list_split(&cols, st->by, "by", &e)) == SVY_OK) {
+        x->title_override = st->title;
+        rc = group(x, d, t, p[0] == 'p' ? &vars : &none,
+                   p[0] == 'm' ? &vars : &none, p[0] == 't' ? &vars : &none,
+                   st->by ? &cols : dcols,
+                   st->filter ? st->filter : x->o->filter, &e);
+        x->title_override = NULL;
+    }
+    list_free(&vars);
+    list_free(&cols);
+    /* A spec naming what the data lack is a bad spec (exit 3), not usage. */
+    if (rc == SVY_EINVAL)
+        rc = SVY_EPARSE;
+    if (rc != SVY_OK)
+        svy_err_set(err, rc, "%s:%zu: %s", x->spec_name, st->line, e.msg);
     return rc;
 }
 
@@ -562,10 +1259,9 @@ svy_tab_run(svy_tab **out, const svy_table *t, const svy_tab_opts *opts,
     svy_design_opts dopts = {0};
     svy_design *d = NULL;
     svy_tab *tab = NULL;
-    unsigned char *mask = NULL;
     ctx x = {0};
     svy_status rc;
-    size_t i, j, nletters = 0;
+    size_t i;
 
     *out = NULL;
     if ((rc = list_split(&rows, opts->rows, "--rows", err)) ||
@@ -575,9 +1271,13 @@ svy_tab_run(svy_tab **out, const svy_table *t, const svy_tab_opts *opts,
         (rc = list_split(&cl, opts->cluster, "--cluster", err)) ||
         (rc = list_split(&fpc, opts->fpc, "--fpc", err)))
         goto out;
-    if (rows.n + means.n + totals.n == 0) {
+    if (opts->spec ? opts->spec->ntables == 0
+                   : rows.n + means.n + totals.n == 0) {
         rc = svy_err_set(err, SVY_EINVAL,
-                         "nothing to tabulate: give --rows, --mean or --total");
+                         opts->spec ? "nothing to tabulate: the spec has no "
+                                      "table"
+                                    : "nothing to tabulate: give --rows, "
+                                      "--mean or --total");
         goto out;
     }
     if (cl.n > 2 || fpc.n > 2) {
@@ -585,13 +1285,19 @@ svy_tab_run(svy_tab **out, const svy_table *t, const svy_tab_opts *opts,
                          "--cluster and --fpc take at most two stages");
         goto out;
     }
-    if ((rc = check_vars(&rows, t, opts, err)) ||
-        (rc = check_vars(&cols, t, opts, err)) ||
-        (rc = check_vars(&means, t, opts, err)) ||
-        (rc = check_vars(&totals, t, opts, err)))
+    if (!opts->spec && ((rc = check_vars(&rows, t, opts, err)) ||
+                        (rc = check_vars(&cols, t, opts, err)) ||
+                        (rc = check_vars(&means, t, opts, err)) ||
+                        (rc = check_vars(&totals, t, opts, err))))
         goto out;
-    if (opts->filter && (rc = filter_mask(&mask, t, opts, err)) != SVY_OK)
-        goto out;
+    if (!opts->spec && opts->filter) {
+        /* Report a bad filter before the design's errors, as before. */
+        unsigned char *mask = NULL;
+        rc = filter_mask(&mask, t, opts, opts->filter, err);
+        free(mask);
+        if (rc != SVY_OK)
+            goto out;
+    }
     dopts.weight = opts->weight;
     dopts.strata = opts->strata;
     for (i = 0; i < cl.n; i++)
@@ -602,9 +1308,9 @@ svy_tab_run(svy_tab **out, const svy_table *t, const svy_tab_opts *opts,
     /* One design for every table: ids are hashed and rows sorted once. */
     if ((rc = svy_design_new(&d, t, &dopts, err)) != SVY_OK)
         goto out;
-    if ((tab = calloc(1, sizeof(*tab))) == NULL ||
-        (x.bf = calloc(cols.n + 1, sizeof(*x.bf))) == NULL ||
-        (x.first = calloc(cols.n + 1, sizeof(*x.first))) == NULL) {
+    if (opts->calibrated && (rc = calibrate(d, t, opts, err)) != SVY_OK)
+        goto out;
+    if ((tab = calloc(1, sizeof(*tab))) == NULL) {
         rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
         goto out;
     }
@@ -619,40 +1325,20 @@ svy_tab_run(svy_tab **out, const svy_table *t, const svy_tab_opts *opts,
         rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
         goto out;
     }
-    for (i = 0; i < cols.n; i++) {
-        if ((rc = svy_factor_new(&x.bf[i], t, cols.names[i], NULL, 0, err)))
-            goto out;
-        x.first[i] = nletters;
-        nletters += svy_factor_nlevels(x.bf[i]);
-    }
-    if ((x.lett = calloc(nletters + 1, sizeof(*x.lett))) == NULL) {
-        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (j = 0; j < nletters; j++) {
-        char l[2] = {(char)('A' + j), '\0'};
-        if (!(x.lett[j] = keep(tab, j < 26 ? l : ""))) {
-            rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
-            goto out;
-        }
-    }
     x.tab = tab;
     x.o = opts;
-    x.cols = &cols;
-    x.subset = mask;
-    if ((rc = tables(&x, &rows, "prop", d, t, err)) ||
-        (rc = tables(&x, &means, "mean", d, t, err)) ||
-        (rc = tables(&x, &totals, "total", d, t, err)))
+    x.spec = opts->spec;
+    x.spec_name = opts->spec_name ? opts->spec_name : "spec";
+    if (opts->spec)
+        for (i = 0; i < opts->spec->ntables && rc == SVY_OK; i++)
+            rc = spec_group_run(&x, d, t, &opts->spec->tables[i], &cols, err);
+    else
+        rc = group(&x, d, t, &rows, &means, &totals, &cols, opts->filter, err);
+    if (rc != SVY_OK)
         goto out;
     *out = tab;
     tab = NULL;
 out:
-    for (i = 0; x.bf && i < cols.n; i++)
-        svy_factor_free(x.bf[i]);
-    free(x.bf);
-    free(x.first);
-    free(x.lett);
-    free(mask);
     svy_design_free(d);
     svy_tab_free(tab);
     list_free(&rows);

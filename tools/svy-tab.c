@@ -21,6 +21,8 @@ static const char usage[] =
     "               [--filter expr] [--base valid|all]\n"
     "               [--ci logit|wald|wilson|kg] [--level p] [--sig a1[,a2]]\n"
     "               [--adjust none|bonferroni] [--min-base n]\n"
+    "               [--spec file] [--calibrated targets]\n"
+    "               [--calibration rake|greg] [--base-weight var]\n"
     "               [--lang en|ru|ky] [--format text|csv|json] [-o out] "
     "[file]\n";
 
@@ -42,6 +44,14 @@ static const char help[] =
     "      --filter EXPR     estimate in the domain VAR == V, VAR != V or\n"
     "                        VAR in V1,V2 (the design keeps every PSU)\n"
     "      --min-base N      no column test below N rows (default 30)\n"
+    "      --spec FILE       tables, nets and multiple-response sets from\n"
+    "                        FILE (default with -s: SURVEY/tables.txt)\n"
+    "      --calibrated TARGETS  SEs for weights raked or calibrated to the\n"
+    "                        margins of TARGETS (svy-weight's targets file)\n"
+    "      --calibration RULE  rake (default: R's rake()) or greg (R's\n"
+    "                        calibrate(), postStratify())\n"
+    "      --base-weight VAR  greg's regression weights (default: the\n"
+    "                        survey's base_weight, else the weights)\n"
     "      --lang LANG       labels in en, ru or ky (default: the survey's)\n"
     "      --format FMT      text (default), csv (the table stream) or "
     "json\n" TOOL_CSV_HELP
@@ -53,6 +63,9 @@ static const char help[] =
 enum {
     OPT_ADJUST = 256,
     OPT_BASE,
+    OPT_BASEWEIGHT,
+    OPT_CALIBRATED,
+    OPT_CALIBRATION,
     OPT_CI,
     OPT_CLUSTER,
     OPT_COLS,
@@ -66,6 +79,7 @@ enum {
     OPT_MINBASE,
     OPT_ROWS,
     OPT_SIG,
+    OPT_SPEC,
     OPT_STRATA,
     OPT_TOTAL,
     OPT_VERSION
@@ -79,6 +93,9 @@ static const struct option longopts[] = {
     {"weight", required_argument, NULL, 'w'},
     {"adjust", required_argument, NULL, OPT_ADJUST},
     {"base", required_argument, NULL, OPT_BASE},
+    {"base-weight", required_argument, NULL, OPT_BASEWEIGHT},
+    {"calibrated", required_argument, NULL, OPT_CALIBRATED},
+    {"calibration", required_argument, NULL, OPT_CALIBRATION},
     {"ci", required_argument, NULL, OPT_CI},
     {"cluster", required_argument, NULL, OPT_CLUSTER},
     {"cols", required_argument, NULL, OPT_COLS},
@@ -92,6 +109,7 @@ static const struct option longopts[] = {
     {"min-base", required_argument, NULL, OPT_MINBASE},
     {"rows", required_argument, NULL, OPT_ROWS},
     {"sig", required_argument, NULL, OPT_SIG},
+    {"spec", required_argument, NULL, OPT_SPEC},
     {"strata", required_argument, NULL, OPT_STRATA},
     {"total", required_argument, NULL, OPT_TOTAL},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -106,6 +124,25 @@ conf(const char *opt, const svy_survey *sv, const char *key)
     return v && *v ? v : NULL;
 }
 
+/* DIR/tables.txt when it exists (the caller frees it), else NULL. */
+static char *
+default_spec(const char *dir)
+{
+    size_t n = strlen(dir) + sizeof("/tables.txt");
+    char *p = malloc(n);
+    FILE *f;
+
+    if (p == NULL)
+        tool_die(EXIT_IO, "out of memory");
+    snprintf(p, n, "%s/tables.txt", dir);
+    if ((f = fopen(p, "r")) == NULL) {
+        free(p);
+        return NULL;
+    }
+    fclose(f);
+    return p;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -117,7 +154,10 @@ main(int argc, char **argv)
     svy_output *out = NULL;
     const svy_tab_writer *writer;
     const char *dir = getenv("SVY_SURVEY"), *path = "-", *in = "-";
-    const char *lang = NULL, *format = "text";
+    const char *lang = NULL, *format = "text", *spec = NULL, *targets = NULL;
+    svy_tab_spec *sp = NULL;
+    svy_targets *tg = NULL;
+    char *defspec = NULL;
     svy_err err = SVY_ERR_INIT;
     svy_status rc;
     int ch, n;
@@ -145,6 +185,16 @@ main(int argc, char **argv)
                 tool_die(EXIT_USAGE, "--base: expected valid or all, got '%s'",
                          optarg);
             o.base_all = strcmp(optarg, "all") == 0;
+            break;
+        case OPT_BASEWEIGHT: o.base_weight = optarg; break;
+        case OPT_CALIBRATED: targets = optarg; break;
+        case OPT_CALIBRATION:
+            if (strcmp(optarg, "rake") != 0 && strcmp(optarg, "greg") != 0)
+                tool_die(EXIT_USAGE,
+                         "--calibration: expected rake or greg, got '%s'",
+                         optarg);
+            o.calibration =
+                optarg[0] == 'g' ? SVY_CALVAR_GREG : SVY_CALVAR_RAKE;
             break;
         case OPT_CI:
             if (!svy_ci_method_parse(optarg, &o.ci))
@@ -187,6 +237,7 @@ main(int argc, char **argv)
                          "0 < A2 < A1 < 1, got '%s'",
                          optarg);
             break;
+        case OPT_SPEC: spec = optarg; break;
         case OPT_STRATA: o.strata = optarg; break;
         case OPT_TOTAL: o.totals = optarg; break;
         case OPT_VERSION: tool_version();
@@ -202,9 +253,13 @@ main(int argc, char **argv)
                  format);
     if (lang && svy_lang_parse(lang, &o.lang) < 0)
         tool_die(EXIT_USAGE, "--lang: expected en, ru or ky, got '%s'", lang);
-    if (!o.rows && !o.means && !o.totals)
-        tool_die(EXIT_USAGE, "nothing to tabulate: give --rows, --mean or "
-                             "--total");
+    if (spec && (o.rows || o.means || o.totals))
+        tool_die(EXIT_USAGE, "--spec: not with --rows, --mean or --total");
+    if (spec == NULL && !o.rows && !o.means && !o.totals && dir && *dir)
+        spec = defspec = default_spec(dir);
+    if (spec == NULL && !o.rows && !o.means && !o.totals)
+        tool_die(EXIT_USAGE, "nothing to tabulate: give --rows, --mean, "
+                             "--total or --spec");
     if (optind < argc)
         in = argv[optind];
     tool_check_output(path, in);
@@ -220,6 +275,14 @@ main(int argc, char **argv)
     o.strata = conf(o.strata, sv, "strata");
     o.cluster = conf(o.cluster, sv, "cluster");
     o.fpc = conf(o.fpc, sv, "fpc");
+    o.base_weight = conf(o.base_weight, sv, "base_weight");
+    if ((spec && svy_tab_spec_read(&sp, spec, &err)) ||
+        (targets &&
+         svy_targets_read(&tg, targets, tool_note, NULL, &err) != SVY_OK))
+        tool_die_err(&err);
+    o.spec = sp;
+    o.spec_name = spec;
+    o.calibrated = tg;
     if (svy_csv_read_file(&t, in, &csv, NULL, &err) ||
         (o.codebook ? svy_codebook_apply(o.codebook, t, &err)
                     : svy_table_infer_types(t, NULL, &err)) ||
@@ -232,6 +295,9 @@ main(int argc, char **argv)
     if (svy_output_commit(out, &err) != SVY_OK)
         tool_die_err(&err);
     svy_tab_free(tab);
+    svy_tab_spec_free(sp);
+    svy_targets_free(tg);
+    free(defspec);
     svy_table_free(t);
     svy_survey_free(sv);
     return tool_finish(EXIT_OK);

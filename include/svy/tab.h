@@ -16,7 +16,8 @@
  * until then.  Errors: functions that can fail return svy_status with a
  * message in 'err': SVY_EINVAL for an unknown or PII variable and bad
  * options (a usage error), SVY_EDATA for data the design refuses (a
- * lonely PSU under "fail" names its stratum).
+ * lonely PSU under "fail" names its stratum), SVY_EPARSE for a bad table
+ * spec ("tables.txt:3:7: ...", or "tables.txt:3: unknown variable 'x'").
  */
 #ifndef SVY_TAB_H
 #define SVY_TAB_H
@@ -28,6 +29,7 @@
 #include "svy/err.h"
 #include "svy/io.h"
 #include "svy/table.h"
+#include "svy/targets.h"
 
 /* How the column-test p-values are adjusted for multiple comparisons. */
 typedef enum svy_tab_adjust {
@@ -37,6 +39,46 @@ typedef enum svy_tab_adjust {
 
 /* "none", "bonferroni" -> '*out'; returns 1 on success, 0 if unknown. */
 int svy_tab_adjust_parse(const char *s, svy_tab_adjust *out);
+
+/*
+ * A table specification (a survey's tables.txt): one table a line, plus
+ * nets (combined codes shown as an extra row) and multiple-response sets.
+ * The grammar, one statement a line, '#' starting a comment:
+ *
+ *   table VARS [by BANNER] [stat=percent|mean|total] [filter="EXPR"]
+ *         [title="TEXT"]
+ *   net VAR "LABEL" = CODE[,CODE...]
+ *   mrset NAME "LABEL" = VAR[,VAR...]     (or PREFIX1..PREFIXn: q9_1..q9_8)
+ *
+ * VARS and BANNER are comma-separated variable names (blanks around the
+ * commas allowed); a name in VARS may be an mrset.  EXPR is a --filter
+ * expression.  Quoted strings take \" and \\ escapes.  A net applies to
+ * every table of VAR; an mrset's items are 0/1 variables, and its table
+ * gives the percent of cases with 1 for each item, the base being the
+ * cases with a valid answer on any item.
+ *
+ * Ownership: the spec owns its strings; it is borrowed by svy_tab_run.
+ * Errors: SVY_EPARSE "NAME:LINE:COL: message" for the first bad
+ * statement; SVY_EIO when the file cannot be read.
+ */
+typedef struct svy_tab_spec svy_tab_spec;
+
+/*
+ * Parse 'len' bytes of spec text; 'name' is used in messages.  On success
+ * '*out' owns the spec.
+ */
+svy_status svy_tab_spec_parse(svy_tab_spec **out, const char *name,
+                              const char *text, size_t len, svy_err *err);
+
+/* Read and parse the spec file 'path'. */
+svy_status svy_tab_spec_read(svy_tab_spec **out, const char *path,
+                             svy_err *err);
+
+/* Free; NULL is a no-op. */
+void svy_tab_spec_free(svy_tab_spec *s);
+
+/* Number of table statements of the spec. */
+size_t svy_tab_spec_ntables(const svy_tab_spec *s);
 
 /*
  * What to tabulate and how.  Zero means default.  Variable lists are
@@ -63,6 +105,25 @@ typedef struct svy_tab_opts {
                             * NULL: every row */
     const svy_codebook *codebook; /* labels, PII marks; may be NULL */
     svy_lang lang; /* language of the labels and the fixed words */
+    /*
+     * When set, the tables of the spec instead of rows, means and totals
+     * (a spec table without "by" uses 'cols'; its filter, when given,
+     * replaces 'filter').  Borrowed.
+     */
+    const svy_tab_spec *spec;
+    const char *spec_name; /* the spec's file name, for messages */
+    /*
+     * Calibration-aware standard errors: the weights were raked or
+     * calibrated to the margins of 'calibrated' (svy-weight's targets
+     * file; borrowed), so the linearized values are replaced by their
+     * residuals on those margins (design.h, svy_design_set_calibration).
+     * 'calibration' picks R's rake() rule (0) or calibrate()'s
+     * (SVY_CALVAR_GREG, with 'base_weight' as the regression weights,
+     * NULL: the final weights).
+     */
+    const svy_targets *calibrated;
+    svy_calvar calibration;
+    const char *base_weight;
 } svy_tab_opts;
 
 /*

@@ -2,9 +2,11 @@
  * test_tab.c - unit tests of the tab module: the layout of the records,
  * the column letters on a hand-checkable table, the refusals (unknown and
  * PII variables), --base all, the writers (CSV, JSON, text in three
- * languages), --adjust, --filter as a domain, and the proportions of
- * tests/fixtures/tab/apistrat.csv (R's survey package; see
- * tests/fixtures/README.md, "Design-based estimation").
+ * languages), --adjust, --filter as a domain, the proportions of
+ * tests/fixtures/tab/apistrat.csv and the calibration-aware SE of
+ * apiclus1_raked (R's survey package; see tests/fixtures/README.md,
+ * "Design-based estimation"), and the table spec: its errors with line
+ * and column, nets and multiple-response sets.
  */
 #include "svy/tab.h"
 
@@ -544,12 +546,239 @@ test_tab_filter(void)
     svy_table_free(t);
 }
 
+/*
+ * The calibration-aware SE after rake(): svymean(~api00, deff = TRUE) on
+ * rake(dclus1, list(~stype, ~sch.wide), list(pop.stype, pop.schwide),
+ * control = list(maxit = 1000, epsilon = 1e-12)), dclus1 =
+ * svydesign(id = ~dnum, weights = ~pw, fpc = ~fpc, data = apiclus1): row
+ * apiclus1_raked,mean,api00 of tests/fixtures/tab/apiclus1_raked.csv,
+ * with the final weights of apiclus1_raked.weights.csv joined by row
+ * (snum checked).  Estimate within 1e-9, SE within 1e-6 relative.  In
+ * apiclus1 every base weight is equal, so GREG gives the same SE.
+ */
+static void
+test_tab_calibrated_r(void)
+{
+    svy_table *t = NULL, *w = NULL;
+    svy_targets *tg = NULL;
+    svy_column *col = NULL;
+    svy_tab_opts o = {0};
+    svy_tab *tab = NULL;
+    svy_err err = SVY_ERR_INIT;
+
+    CHECK_INT(svy_csv_read_file(&t, "tests/fixtures/data/apiclus1.csv", NULL,
+                                NULL, &err),
+              SVY_OK);
+    CHECK_INT(svy_csv_read_file(&w,
+                                "tests/fixtures/tab/apiclus1_raked.weights.csv",
+                                NULL, NULL, &err),
+              SVY_OK);
+    CHECK_INT(
+        svy_targets_read(&tg, "tests/fixtures/weight/rake_apiclus1.targets.csv",
+                         NULL, NULL, &err),
+        SVY_OK);
+    if (t == NULL || w == NULL || tg == NULL)
+        goto out;
+    CHECK_INT(svy_table_infer_types(t, NULL, &err), SVY_OK);
+    CHECK_INT(svy_table_infer_types(w, NULL, &err), SVY_OK);
+    CHECK_INT(svy_table_nrows(w), svy_table_nrows(t));
+    CHECK_INT(svy_table_add_column(t, "rakew", SVY_NUM, &col, &err), SVY_OK);
+    for (size_t r = 0; col && r < svy_table_nrows(t); r++) {
+        CHECK(svy_column_num(svy_table_find(t, "snum"), r) ==
+              svy_column_num(svy_table_find(w, "snum"), r));
+        svy_column_set_num(col, r,
+                           svy_column_num(svy_table_find(w, "weight"), r));
+    }
+    o.means = "api00";
+    o.weight = "rakew";
+    o.cluster = "dnum";
+    o.fpc = "fpc";
+    o.calibrated = tg;
+    for (int rule = 0; rule < 2; rule++) {
+        o.calibration = rule ? SVY_CALVAR_GREG : SVY_CALVAR_RAKE;
+        o.base_weight = rule ? "pw" : NULL;
+        CHECK_INT(svy_tab_run(&tab, t, &o, &err), SVY_OK);
+        if (tab == NULL)
+            continue;
+        CHECK_STR(svy_tab_cell_at(tab, 0)->col_var, "total");
+        REL(svy_tab_cell_at(tab, 0)->estimate, 641.23032092682001, 1e-9);
+        REL(svy_tab_cell_at(tab, 0)->se, 23.703616887922493, 1e-6);
+        REL(svy_tab_cell_at(tab, 0)->deff, 9.6369989311125934, 1e-6);
+        svy_tab_free(tab);
+        tab = NULL;
+    }
+    /* Without the margins, the SE is svymean's on the raked weights. */
+    o.calibrated = NULL;
+    CHECK_INT(svy_tab_run(&tab, t, &o, &err), SVY_OK);
+    if (tab != NULL)
+        CHECK(fabs(svy_tab_cell_at(tab, 0)->se - 23.703616887922493) > 0.1);
+    svy_tab_free(tab);
+    tab = NULL;
+    /* A margin on a variable the data lack. */
+    svy_targets_free(tg);
+    tg = NULL;
+    {
+        static const char txt[] = "variable,category,target\nzz,1,10\n";
+        CHECK_INT(svy_targets_parse(&tg, "tg.csv", txt, strlen(txt), NULL, NULL,
+                                    &err),
+                  SVY_OK);
+    }
+    o.calibrated = tg;
+    CHECK_INT(svy_tab_run(&tab, t, &o, &err), SVY_EINVAL);
+    CHECK_STR(err.msg, "--calibrated: tg.csv:2: unknown variable 'zz'");
+    CHECK(tab == NULL);
+out:
+    svy_targets_free(tg);
+    svy_table_free(w);
+    svy_table_free(t);
+}
+
+/* Parse 'txt' as a spec; '*rc' gets the status and 'err' the message. */
+static svy_tab_spec *
+spec(const char *txt, svy_status *rc, svy_err *err)
+{
+    svy_tab_spec *s = NULL;
+    *rc = svy_tab_spec_parse(&s, "tables.txt", txt, strlen(txt), err);
+    return s;
+}
+
+static void
+test_tab_spec_errors(void)
+{
+    static const struct {
+        const char *txt, *msg;
+    } bad[] = {
+        {"tabel q1\n", "tables.txt:1:1: expected table, net or mrset, got "
+                       "'tabel'"},
+        {"# c\n\ntable\n", "tables.txt:3:6: expected a variable name"},
+        {"table q1 by\n", "tables.txt:1:12: expected a banner variable after "
+                          "'by'"},
+        {"table q1 by sex, = x\n",
+         "tables.txt:1:18: expected a banner variable after 'by'"},
+        {"table q1 \"x\"\n", "tables.txt:1:10: expected key=value"},
+        {"table q1 stat=median\n", "tables.txt:1:15: stat: expected percent, "
+                                   "mean or total, got 'median'"},
+        {"table q1 color=red\n", "tables.txt:1:10: unknown key 'color': "
+                                 "expected stat, filter or title"},
+        {"table q1 title=\"x\n", "tables.txt:1:16: unterminated string"},
+        {"table q1 title\n", "tables.txt:1:15: expected '=' after 'title'"},
+        {"net q2 Trust = 1,2\n", "tables.txt:1:8: expected a quoted label"},
+        {"net q2 \"T\" 1,2\n", "tables.txt:1:12: expected '='"},
+        {"net q2 \"T\" = 1,\n", "tables.txt:1:16: expected a code"},
+        {"mrset p \"P\" = q9_3..q9_1\n",
+         "tables.txt:1:15: bad range 'q9_3..q9_1': expected "
+         "PREFIX1..PREFIXn"},
+        {"mrset p \"P\" = a\nmrset p \"Q\" = b\n",
+         "tables.txt:2:7: duplicate mrset 'p'"},
+    };
+    svy_err err = SVY_ERR_INIT;
+    svy_status rc;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        svy_tab_spec *s = spec(bad[i].txt, &rc, &err);
+        CHECK(s == NULL);
+        CHECK_INT(rc, SVY_EPARSE);
+        CHECK_STR(err.msg, bad[i].msg);
+    }
+}
+
+/*
+ * Nets and multiple-response sets on a hand-checkable table (weights 1,
+ * each row its own PSU): q has codes 1, 2, 3 and 9 (missing); the net
+ * "1,2" is the share of 1 or 2 among the valid answers; the mrset m1..m3
+ * counts the rows with 1 among those with any valid item.
+ */
+static void
+test_tab_spec_run(void)
+{
+    svy_table *t = fixture("q,g,m1,m2,m3\n"
+                           "1,a,1,0,\n"
+                           "2,a,0,1,\n"
+                           "3,a,1,1,\n"
+                           "1,b,0,0,1\n"
+                           "3,b,,,\n"
+                           ",b,1,,\n");
+    svy_tab_opts o = {0};
+    svy_tab *tab = NULL;
+    svy_tab_spec *s;
+    svy_err err = SVY_ERR_INIT;
+    svy_status rc;
+
+    CHECK_INT(svy_table_infer_types(t, NULL, &err), SVY_OK);
+    s = spec("# comment\n"
+             "net q \"Top two\" = 1, 2\n"
+             "mrset m \"Problems\" = m1..m3\n"
+             "table q by g title=\"The \\\"q\\\"\"\n"
+             "table m  filter=\"g == a\"\n",
+             &rc, &err);
+    CHECK_INT(rc, SVY_OK);
+    CHECK_INT(svy_tab_spec_ntables(s), 2);
+    o.spec = s;
+    o.spec_name = "tables.txt";
+    CHECK_INT(svy_tab_run(&tab, t, &o, &err), SVY_OK);
+    if (tab != NULL) {
+        const svy_tab_cell *c = find(tab, "1+2", "total", "");
+        CHECK(c != NULL);
+        if (c) {
+            CHECK_STR(c->row_label, "Top two");
+            CHECK_STR(c->title, "The \"q\"");
+            CHECK_NEAR(c->estimate, 3.0 / 5, 1e-12);
+            CHECK_NEAR(c->base_unw, 5, 0);
+        }
+        c = find(tab, "1+2", "g", "b");
+        CHECK(c && fabs(c->estimate - 0.5) < 1e-12);
+        /* The mrset in the domain g == a: 3 cases, all with an answer. */
+        c = find(tab, "m1", "total", "");
+        CHECK(c && fabs(c->estimate - 2.0 / 3) < 1e-12 && c->base_unw == 3);
+        CHECK(c && strcmp(c->title, "Problems") == 0 && c->table == 2);
+        c = find(tab, "m3", "total", "");
+        CHECK(c && fabs(c->estimate - 0) < 1e-12);
+    }
+    svy_tab_free(tab);
+    tab = NULL;
+    svy_tab_spec_free(s);
+    /* Without the filter: m1 is 1 in 3 of the 5 cases with an answer. */
+    s = spec("mrset m \"P\" = m1,m2,m3\ntable m\n", &rc, &err);
+    o.spec = s;
+    CHECK_INT(svy_tab_run(&tab, t, &o, &err), SVY_OK);
+    if (tab != NULL) {
+        const svy_tab_cell *c = find(tab, "m1", "total", "");
+        CHECK(c && fabs(c->estimate - 3.0 / 5) < 1e-12 && c->base_unw == 5);
+    }
+    svy_tab_free(tab);
+    tab = NULL;
+    svy_tab_spec_free(s);
+    /* Run-time errors name the spec line. */
+    s = spec("\ntable q by nope\n", &rc, &err);
+    o.spec = s;
+    CHECK_INT(svy_tab_run(&tab, t, &o, &err), SVY_EPARSE);
+    CHECK_STR(err.msg, "tables.txt:2: unknown variable 'nope'");
+    svy_tab_spec_free(s);
+    s = spec("mrset m \"P\" = m1,m4\ntable m\n", &rc, &err);
+    o.spec = s;
+    CHECK_INT(svy_tab_run(&tab, t, &o, &err), SVY_EPARSE);
+    CHECK_STR(err.msg, "tables.txt:2: unknown variable 'm4'");
+    CHECK(tab == NULL);
+    svy_tab_spec_free(s);
+    svy_table_free(t);
+    /* The demo survey's spec parses: 5 tables, 2 nets, the q9 set. */
+    s = NULL;
+    CHECK_INT(svy_tab_spec_read(&s, "surveys/kg-demo/tables.txt", &err),
+              SVY_OK);
+    CHECK_INT(svy_tab_spec_ntables(s), 5);
+    svy_tab_spec_free(s);
+    CHECK_INT(svy_tab_spec_read(&s, "nope/tables.txt", &err), SVY_EIO);
+    CHECK(s == NULL);
+}
+
 static const struct check_case cases[] = {
-    CASE(test_tab_apistrat_r), CASE(test_tab_letters),
-    CASE(test_tab_refusals),   CASE(test_tab_base_all),
-    CASE(test_tab_write_csv),  CASE(test_tab_writer_find),
-    CASE(test_tab_write_json), CASE(test_tab_text_lang),
-    CASE(test_tab_adjust),     CASE(test_tab_filter),
+    CASE(test_tab_apistrat_r),   CASE(test_tab_letters),
+    CASE(test_tab_refusals),     CASE(test_tab_base_all),
+    CASE(test_tab_write_csv),    CASE(test_tab_writer_find),
+    CASE(test_tab_write_json),   CASE(test_tab_text_lang),
+    CASE(test_tab_adjust),       CASE(test_tab_filter),
+    CASE(test_tab_calibrated_r), CASE(test_tab_spec_errors),
+    CASE(test_tab_spec_run),
 };
 
 CHECK_MAIN(cases)
