@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The demo pipeline on surveys/kg-demo, as 'make demo' runs it:
 #   import the three raw batches with the survey's codebook, describe the
-#   result, check fieldwork quality, tabulate a question.  Later steps (clean, weight, report) join
-#   as the programs land.  Usage: surveys/kg-demo/demo.sh [BINDIR]   (default build/bin)
+#   result, check fieldwork quality, clean by rules.txt, weight to the census
+#   margins, tabulate tables.txt.  The Excel report joins when svy-report
+#   lands.  Usage: surveys/kg-demo/demo.sh [BINDIR]   (default build/bin)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=$(cd "${1:-$root/build/bin}" && pwd)
@@ -33,12 +34,24 @@ svy-qc -s . --match-threshold 0.9 --min-duration 600 -v \
     "$out/kg-demo.csv"
 
 echo
-echo "== svy-tab: direction of the country by sex and settlement (design weights;"
-echo "   strata and PSUs from survey.conf; weighting to census margins joins once"
-echo "   svy-clean has removed the planted faults)"
-svy-tab -s . -w dweight --rows q1 --cols sex,settlement "$out/kg-demo.csv"
+echo "== svy-clean: rules.txt (routing, out-of-range codes, speeders, age groups)"
+svy-clean -s . --audit "$out/kg-demo-audit.csv" --dropped "$out/kg-demo-dropped.csv" \
+    -o "$out/kg-demo-clean.csv" "$out/kg-demo.csv"
+
+echo
+echo "== svy-weight: rake to the census margins of targets.csv"
+svy-weight -s . --missing category --report "$out/kg-demo-weighting.json" \
+    -o "$out/kg-demo-weighted.csv" "$out/kg-demo-clean.csv"
+
+echo
+echo "== svy-tab: the tables of tables.txt, weighted, design from survey.conf"
+svy-tab -s . "$out/kg-demo-weighted.csv"
+svy-tab -s . --format csv -o "$out/kg-demo-tables.csv" "$out/kg-demo-weighted.csv"
 
 echo
 echo "data:     $out/kg-demo.csv"
 echo "findings: $out/kg-demo-rejects.csv ($(($(wc -l < "$out/kg-demo-rejects.csv") - 1)) rows)"
 echo "qc flags: $out/kg-demo-qc.csv, per interviewer: $out/kg-demo-qc-summary.csv"
+echo "cleaned:  $out/kg-demo-clean.csv (audit log $out/kg-demo-audit.csv)"
+echo "weighted: $out/kg-demo-weighted.csv (diagnostics $out/kg-demo-weighting.json)"
+echo "tables:   $out/kg-demo-tables.csv (the table stream)"
