@@ -11,7 +11,8 @@
 
 # The one list of Debian packages the project needs: build, tests, fuzzing.
 DEB_PKGS = gcc make pkg-config libcsv-dev zlib1g-dev libgsl-dev \
-	   libxlsxwriter-dev libreadstat-dev gzip diffutils python3 clang \
+	   libxlsxwriter-dev libreadstat-dev gzip diffutils python3 \
+	   python3-openpyxl clang \
 	   libclang-rt-14-dev time
 
 PREFIX   ?= /usr/local
