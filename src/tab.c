@@ -1779,46 +1779,6 @@ typedef struct json_state {
     size_t nitems; /* items in the open array */
 } json_state;
 
-/*
- * Append 's' as a JSON string.  Valid UTF-8 is copied (JSON text is
- * UTF-8); '"', '\\' and control characters are escaped; a byte that does
- * not start a valid sequence becomes U+FFFD, so the output always parses.
- */
-static svy_status
-json_str(svy_buf *b, const char *s)
-{
-    size_t n = strlen(s), i = 0;
-    svy_status rc = svy_buf_putc(b, '"');
-
-    while (i < n && rc == SVY_OK) {
-        int inc;
-        size_t ok = i + svy_utf8_check(s + i, n - i, &inc);
-        for (; i < ok && rc == SVY_OK; i++) {
-            unsigned char ch = (unsigned char)s[i];
-            if (ch == '"' || ch == '\\') {
-                if ((rc = svy_buf_putc(b, '\\')) == SVY_OK)
-                    rc = svy_buf_putc(b, (char)ch);
-            } else if (ch == '\n')
-                rc = svy_buf_puts(b, "\\n");
-            else if (ch == '\t')
-                rc = svy_buf_puts(b, "\\t");
-            else if (ch == '\r')
-                rc = svy_buf_puts(b, "\\r");
-            else if (ch < 0x20)
-                rc = svy_buf_printf(b, "\\u%04x", ch);
-            else
-                rc = svy_buf_putc(b, (char)ch);
-        }
-        if (i < n && rc == SVY_OK) {
-            rc = svy_buf_puts(b, "\\ufffd");
-            i++;
-        }
-    }
-    if (rc == SVY_OK)
-        rc = svy_buf_putc(b, '"');
-    return rc;
-}
-
 /* Append '"key":' and number 'v' (null when not finite). */
 static svy_status
 json_num(svy_buf *b, const char *key, double v)
@@ -1836,7 +1796,7 @@ static svy_status
 json_key_str(svy_buf *b, const char *key, const char *s, int first)
 {
     svy_status rc = svy_buf_printf(b, "%s\"%s\":", first ? "" : ",", key);
-    return rc ? rc : json_str(b, s);
+    return rc ? rc : svy_json_string(b, s);
 }
 
 /* Close the open table's arrays and object. */

@@ -236,3 +236,39 @@ svy_recoder_free(svy_recoder *r)
     iconv_close(r->cd);
     free(r);
 }
+
+/* See text.h: one JSON string writer for every JSON output. */
+svy_status
+svy_json_string(svy_buf *b, const char *s)
+{
+    size_t n = strlen(s), i = 0;
+    svy_status rc = svy_buf_putc(b, '"');
+
+    while (i < n && rc == SVY_OK) {
+        int inc;
+        size_t ok = i + svy_utf8_check(s + i, n - i, &inc);
+        for (; i < ok && rc == SVY_OK; i++) {
+            unsigned char ch = (unsigned char)s[i];
+            if (ch == '"' || ch == '\\') {
+                if ((rc = svy_buf_putc(b, '\\')) == SVY_OK)
+                    rc = svy_buf_putc(b, (char)ch);
+            } else if (ch == '\n')
+                rc = svy_buf_puts(b, "\\n");
+            else if (ch == '\t')
+                rc = svy_buf_puts(b, "\\t");
+            else if (ch == '\r')
+                rc = svy_buf_puts(b, "\\r");
+            else if (ch < 0x20)
+                rc = svy_buf_printf(b, "\\u%04x", ch);
+            else
+                rc = svy_buf_putc(b, (char)ch);
+        }
+        if (i < n && rc == SVY_OK) {
+            rc = svy_buf_puts(b, "\\ufffd");
+            i++;
+        }
+    }
+    if (rc == SVY_OK)
+        rc = svy_buf_putc(b, '"');
+    return rc;
+}

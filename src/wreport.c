@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "svy/num.h"
+#include "svy/text.h"
 
 /*
  * The helpers below append to 'b' unless an earlier append failed: '*rc'
@@ -34,32 +35,13 @@ num(svy_buf *b, double v, svy_status *rc)
         *rc = svy_buf_append(b, buf, svy_num_format(v, buf));
 }
 
-/*
- * Append 's' as a JSON string.  UTF-8 passes through (labels in Kyrgyz
- * and Russian stay readable); quotes, backslashes and control bytes are
- * escaped.
- */
+/* Append 's' as a JSON string (null for NULL). */
 static void
 str(svy_buf *b, const char *s, svy_status *rc)
 {
     if (*rc != SVY_OK)
         return;
-    if (s == NULL) {
-        *rc = svy_buf_puts(b, "null");
-        return;
-    }
-    *rc = svy_buf_putc(b, '"');
-    for (; *s && *rc == SVY_OK; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            *rc = svy_buf_printf(b, "\\%c", c);
-        else if (c < 0x20)
-            *rc = svy_buf_printf(b, "\\u%04x", c);
-        else
-            *rc = svy_buf_putc(b, (char)c);
-    }
-    if (*rc == SVY_OK)
-        *rc = svy_buf_putc(b, '"');
+    *rc = s == NULL ? svy_buf_puts(b, "null") : svy_json_string(b, s);
 }
 
 /* Append raw text. */

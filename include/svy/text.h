@@ -44,6 +44,15 @@ size_t svy_utf8_nwidth(const char *s, size_t n);
 size_t svy_utf8_fit(const char *s, size_t cols);
 
 /*
+ * Append 's' (NUL-terminated) to 'b' as a JSON string literal, quotes
+ * included: '"', '\\' and control characters are escaped, valid UTF-8 is
+ * copied as is (labels in Kyrgyz and Russian stay readable), and a byte
+ * that does not start a valid sequence becomes U+FFFD, so the output
+ * always parses.  Returns SVY_OK or SVY_ENOMEM.
+ */
+svy_status svy_json_string(svy_buf *b, const char *s);
+
+/*
  * A converter from a legacy single- or multi-byte encoding to UTF-8.
  * svy_recoder_new copies 'from' (an iconv name such as "CP1251").
  */

@@ -219,14 +219,28 @@ test_text_recoder_unknown(void)
     CHECK_STR(err.msg, "unknown encoding 'NO-SUCH-ENCODING'");
 }
 
+/*
+ * JSON strings: quotes, backslashes and control characters escaped,
+ * Cyrillic copied, an invalid byte replaced by U+FFFD.
+ */
+static void
+test_text_json_string(void)
+{
+    svy_buf b = SVY_BUF_INIT;
+
+    CHECK_INT(svy_json_string(&b, "a\"b\\c\nd\x01"), SVY_OK);
+    CHECK_STR(b.data, "\"a\\\"b\\\\c\\nd\\u0001\"");
+    svy_buf_reset(&b);
+    CHECK_INT(svy_json_string(&b, "\xd0\x90\xff!"), SVY_OK);
+    CHECK_STR(b.data, "\"\xd0\x90\\ufffd!\"");
+    svy_buf_release(&b);
+}
+
 static const struct check_case cases[] = {
-    CASE(test_text_utf8_valid),
-    CASE(test_text_utf8_invalid),
-    CASE(test_text_utf8_incomplete_tail),
-    CASE(test_text_width),
-    CASE(test_text_fit),
-    CASE(test_text_recoder_cp1251),
-    CASE(test_text_recoder_unknown),
+    CASE(test_text_json_string),    CASE(test_text_utf8_valid),
+    CASE(test_text_utf8_invalid),   CASE(test_text_utf8_incomplete_tail),
+    CASE(test_text_width),          CASE(test_text_fit),
+    CASE(test_text_recoder_cp1251), CASE(test_text_recoder_unknown),
 };
 
 CHECK_MAIN(cases)
