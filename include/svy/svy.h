@@ -30,5 +30,6 @@
 #include "svy/variance.h"
 #include "svy/weight.h"
 #include "svy/wreport.h"
+#include "svy/xlsx.h"
 
 #endif

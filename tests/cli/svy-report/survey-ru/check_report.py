@@ -1,0 +1,46 @@
+#!/usr/bin/python3
+"""Print what a reader sees in an svy-report workbook, for the goldens.
+
+Usage: /usr/bin/python3 check_report.py REPORT.xlsx
+
+Uses openpyxl (Debian's python3-openpyxl), an independent reader: sheet
+names, then per sheet its merged ranges, frozen panes, column A width,
+charts, and every non-empty cell with its type, number format (when not
+General) and hyperlink target.
+"""
+import sys
+
+import openpyxl
+
+
+def main():
+    wb = openpyxl.load_workbook(sys.argv[1])
+    print("sheets:", " | ".join(wb.sheetnames))
+    print("title:", wb.properties.title)
+    print("created:", wb.properties.created)
+    for ws in wb.worksheets:
+        print("== sheet", ws.title)
+        merged = sorted(str(r) for r in ws.merged_cells.ranges)
+        if merged:
+            print("merged:", " ".join(merged))
+        if ws.freeze_panes:
+            print("freeze:", ws.freeze_panes)
+        print("charts:", len(ws._charts))
+        print("width A:", round(ws.column_dimensions["A"].width or 0, 2))
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is None:
+                    continue
+                v = c.value
+                if isinstance(v, float):
+                    v = repr(round(v, 10))
+                line = "%s %s %s" % (c.coordinate, c.data_type, v)
+                if c.number_format != "General":
+                    line += " fmt=" + c.number_format
+                if c.hyperlink is not None:
+                    line += " link=" + str(c.hyperlink.location or
+                                           c.hyperlink.target)
+                print(line)
+
+
+main()
