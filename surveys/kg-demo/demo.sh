@@ -2,8 +2,8 @@
 # The demo pipeline on surveys/kg-demo, as 'make demo' runs it:
 #   import the three raw batches with the survey's codebook, describe the
 #   result, check fieldwork quality, clean by rules.txt, weight to the census
-#   margins, tabulate tables.txt.  The Excel report joins when svy-report
-#   lands.  Usage: surveys/kg-demo/demo.sh [BINDIR]   (default build/bin)
+#   margins, tabulate tables.txt, write the Excel reports in Russian and
+#   English.  Usage: surveys/kg-demo/demo.sh [BINDIR]   (default build/bin)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=$(cd "${1:-$root/build/bin}" && pwd)
@@ -47,6 +47,15 @@ echo
 echo "== svy-tab: the tables of tables.txt, weighted, design from survey.conf"
 svy-tab -s . "$out/kg-demo-weighted.csv"
 svy-tab -s . --format csv -o "$out/kg-demo-tables.csv" "$out/kg-demo-weighted.csv"
+svy-tab -s . --lang en --format csv -o "$out/kg-demo-tables-en.csv" \
+    "$out/kg-demo-weighted.csv"
+
+echo
+echo "== svy-report: Excel reports in Russian and English"
+svy-report -s . --lang ru --weighting "$out/kg-demo-weighting.json" \
+    -o "$out/kg-demo-report-ru.xlsx" "$out/kg-demo-tables.csv"
+svy-report -s . --lang en --weighting "$out/kg-demo-weighting.json" \
+    -o "$out/kg-demo-report-en.xlsx" "$out/kg-demo-tables-en.csv"
 
 echo
 echo "data:     $out/kg-demo.csv"
@@ -55,3 +64,4 @@ echo "qc flags: $out/kg-demo-qc.csv, per interviewer: $out/kg-demo-qc-summary.cs
 echo "cleaned:  $out/kg-demo-clean.csv (audit log $out/kg-demo-audit.csv)"
 echo "weighted: $out/kg-demo-weighted.csv (diagnostics $out/kg-demo-weighting.json)"
 echo "tables:   $out/kg-demo-tables.csv (the table stream)"
+echo "reports:  $out/kg-demo-report-ru.xlsx $out/kg-demo-report-en.xlsx"
