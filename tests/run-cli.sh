@@ -10,7 +10,8 @@
 #   absent         names (one a line) that must NOT exist afterwards
 # plus any input files.  After every case no temporary output file
 # (*.tmp??????) may be left behind.  Runs with LC_ALL=C TZ=UTC and BINDIR
-# first on PATH.  UPDATE=1 rewrites expected.out/err/rc from the actual run.
+# first on PATH; SVY_TESTS names the tests/ folder, so a case can use a
+# shared helper (e.g. "$SVY_TESTS/xlsx/check_report.py") without a copy.  UPDATE=1 rewrites expected.out/err/rc from the actual run.
 # Ends with "N passed, N failed".
 set -u
 bindir=$(cd "${1:?usage: run-cli.sh BINDIR [CASE...]}" 2>/dev/null && pwd) ||
@@ -32,6 +33,7 @@ for c in "${cases[@]}"; do
     rm -rf "$work/expected" "$work"/expected.* "$work/absent"
     # A case that hangs (a FIFO nobody reads) fails after a minute.
     (cd "$work" && LC_ALL=C TZ=UTC PATH="$bindir:$PATH" SVY_SURVEY= \
+        SVY_TESTS="$root/tests" \
         timeout 60 bash -c "$(cat "$c/cmd")" >"$scratch/out" 2>"$scratch/err" </dev/null)
     rc=$?
     if [ "${UPDATE:-}" = 1 ]; then
