@@ -256,7 +256,6 @@ enum {
     W_EFF,
     W_SE,
     W_TABLE,
-    W_TOTAL,
     W_FOOT,
     W_TEST,
     W_VERSION,
@@ -272,7 +271,6 @@ static const char *const words[NW][SVY_NLANG] = {
     {"Effective base", "Эффективная база", "Эффективдүү негиз"},
     {"SE", "Ст. ошибка", "Ст. ката"},
     {"Table", "Таблица", "Таблица"},
-    {"Total", "Всего", "Бардыгы"},
     {"Base: respondents with a valid answer in each column; letters mark "
      "columns significantly lower (column t test)",
      "База: респонденты с ответом в каждом столбце; буквы отмечают "
@@ -374,8 +372,9 @@ table_sheet(ctx *c, const stream *s, size_t a, size_t b, const char *name,
         const char *cv = R[cols[j]].f[F_COL_VAR];
         while (k < nc && !strcmp(R[cols[k]].f[F_COL_VAR], cv))
             k++;
-        const char *head = strcmp(cv, "total") ? cv : W(c, W_TOTAL);
-        merge(ws, 1, 1 + 2 * (int)j, 2 * (int)k, head, c->center);
+        /* The total column's own label says "Total": no header above it. */
+        if (strcmp(cv, "total") != 0)
+            merge(ws, 1, 1 + 2 * (int)j, 2 * (int)k, cv, c->center);
         j = k;
     }
     for (j = 0; j < nc; j++) {
