@@ -77,6 +77,35 @@ trim_field(svy_buf *b, const char *name, double mult, double w, svy_status *rc)
     raw(b, "},\n", rc);
 }
 
+/*
+ * The figures of one margin line after its "n": shares for a category,
+ * means (names ending in 'suffix' "_mean") for a numeric margin, then the
+ * totals, which both kinds have.
+ */
+static void
+line_fields(svy_buf *b, const svy_weight_line *l, const char *suffix,
+            svy_status *rc)
+{
+    const char *names[4] = {"unweighted", "base_weighted", "target",
+                            "achieved"};
+    const double vals[4] = {l->unweighted, l->base_weighted, l->target,
+                            l->achieved};
+    size_t i;
+
+    num(b, (double)l->n, rc);
+    for (i = 0; i < 4; i++) {
+        raw(b, ", \"", rc);
+        raw(b, names[i], rc);
+        raw(b, suffix, rc);
+        raw(b, "\": ", rc);
+        num(b, vals[i], rc);
+    }
+    raw(b, ", \"target_total\": ", rc);
+    num(b, l->target_total, rc);
+    raw(b, ", \"achieved_total\": ", rc);
+    num(b, l->achieved_total, rc);
+}
+
 /* One margin: its categories one a line, or a numeric margin's means. */
 static void
 margin_json(svy_buf *b, const svy_weight_result *r, size_t i, svy_status *rc)
@@ -94,19 +123,7 @@ margin_json(svy_buf *b, const svy_weight_result *r, size_t i, svy_status *rc)
             kind == SVY_MARGIN_MEAN ? ", \"type\": \"mean\", \"n\": "
                                     : ", \"type\": \"total\", \"n\": ",
             rc);
-        num(b, (double)l->n, rc);
-        raw(b, ", \"unweighted_mean\": ", rc);
-        num(b, l->unweighted, rc);
-        raw(b, ", \"base_weighted_mean\": ", rc);
-        num(b, l->base_weighted, rc);
-        raw(b, ", \"target_mean\": ", rc);
-        num(b, l->target, rc);
-        raw(b, ", \"achieved_mean\": ", rc);
-        num(b, l->achieved, rc);
-        raw(b, ", \"target_total\": ", rc);
-        num(b, l->target_total, rc);
-        raw(b, ", \"achieved_total\": ", rc);
-        num(b, l->achieved_total, rc);
+        line_fields(b, l, "_mean", rc);
         raw(b, "}", rc);
         return;
     }
@@ -116,19 +133,7 @@ margin_json(svy_buf *b, const svy_weight_result *r, size_t i, svy_status *rc)
         raw(b, "      {\"category\": ", rc);
         str(b, l->category, rc);
         raw(b, ", \"n\": ", rc);
-        num(b, (double)l->n, rc);
-        raw(b, ", \"unweighted\": ", rc);
-        num(b, l->unweighted, rc);
-        raw(b, ", \"base_weighted\": ", rc);
-        num(b, l->base_weighted, rc);
-        raw(b, ", \"target\": ", rc);
-        num(b, l->target, rc);
-        raw(b, ", \"achieved\": ", rc);
-        num(b, l->achieved, rc);
-        raw(b, ", \"target_total\": ", rc);
-        num(b, l->target_total, rc);
-        raw(b, ", \"achieved_total\": ", rc);
-        num(b, l->achieved_total, rc);
+        line_fields(b, l, "", rc);
         raw(b, k + 1 < nl ? "},\n" : "}\n", rc);
     }
     raw(b, "    ]}", rc);
