@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# CLI golden tests.  Usage: tests/run-cli.sh BINDIR [CASE_DIR...]
+# CLI golden tests.  Usage: tests/run-cli.sh BINDIR [CASE...]
+# A CASE is a case folder, or its name under tests/cli (svy-tab/basic).
 #
 # A case is a folder tests/cli/<tool>/<case>/ holding:
 #   cmd            one shell line, run by bash in a scratch copy of the folder
@@ -25,7 +26,11 @@ pass=0 fail=0
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 for c in "${cases[@]}"; do
-    c=$(cd "$c" && pwd)
+    # A case that is not a folder must not become "" (cp -a /. copies /).
+    [ -d "$c" ] || [ ! -d "$root/tests/cli/$c" ] || c="$root/tests/cli/$c"
+    d=$(cd "$c" 2>/dev/null && pwd) ||
+        { echo "FAIL $c (no such case folder)"; fail=$((fail + 1)); continue; }
+    c=$d
     name=${c#"$root"/tests/cli/}
     work="$scratch/$name"
     mkdir -p "$work"
