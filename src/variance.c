@@ -22,6 +22,7 @@
  */
 #include "svy/variance.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -446,15 +447,33 @@ contrast(size_t cell, size_t col, size_t nr, size_t nc)
     return ((r == i) - 1.0 / (double)nr) * ((c == j) - 1.0 / (double)nc);
 }
 
+/* The 1-norm (largest absolute column sum) of the n×n matrix A. */
+static double
+norm1(const gsl_matrix *A, size_t n)
+{
+    double best = 0;
+    size_t i, j;
+
+    for (j = 0; j < n; j++) {
+        double s = 0;
+
+        for (i = 0; i < n; i++)
+            s += fabs(gsl_matrix_get(A, i, j));
+        if (!(s <= best)) /* NaN wins, so it is seen */
+            best = s;
+    }
+    return best;
+}
+
 svy_status
 svy_rao_scott_test(const double *p, const double *V, size_t nr, size_t nc,
                    double n, double nu, svy_rao_scott *out, svy_err *err)
 {
     size_t m = nr * nc, q, i, j, k;
     double *rows = NULL, *cols = NULL, *cd = NULL, *tmp = NULL;
-    gsl_matrix *A = NULL, *B = NULL;
+    gsl_matrix *A = NULL, *Ai = NULL, *B = NULL;
     gsl_permutation *perm = NULL;
-    double x2 = 0, tr = 0, tr2 = 0;
+    double x2 = 0, tr = 0, tr2 = 0, anorm;
     svy_status rc = SVY_OK;
     int sign, gs;
 
@@ -470,9 +489,10 @@ svy_rao_scott_test(const double *p, const double *V, size_t nr, size_t nc,
     cd = svy_mem_alloc(m * q, sizeof(double)); /* D⁻¹C */
     tmp = svy_mem_alloc(m * q, sizeof(double));
     A = gsl_matrix_alloc(q, q);
+    Ai = gsl_matrix_alloc(q, q);
     B = gsl_matrix_alloc(q, q);
     perm = gsl_permutation_alloc(q);
-    if (!rows || !cols || !cd || !tmp || !A || !B || !perm) {
+    if (!rows || !cols || !cd || !tmp || !A || !Ai || !B || !perm) {
         rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
         goto out;
     }
@@ -518,7 +538,31 @@ svy_rao_scott_test(const double *p, const double *V, size_t nr, size_t nc,
      * Only the traces of Δ and Δ² are needed, and they do not depend on
      * the basis chosen for the interaction contrasts.
      */
+    /*
+     * R's solve() refuses a system whose reciprocal condition number is
+     * below the machine epsilon ("system is computationally singular"):
+     * cells with p = 0 (empty cells, as when the banner is the cluster
+     * variable and some clusters lack a category) make C'D⁻¹C singular
+     * in exact arithmetic but not in floating point, where an LU without
+     * this check returns a meaningless (or NaN) test.  The 1-norm
+     * condition number is computed exactly from the inverse (R estimates
+     * it); either is far from the threshold in practice.
+     */
+    anorm = norm1(A, q);
     gs = gsl_linalg_LU_decomp(A, perm, &sign);
+    if (gs == GSL_SUCCESS &&
+        (gs = gsl_linalg_LU_invert(A, perm, Ai)) == GSL_SUCCESS) {
+        double rcond = 1 / (anorm * norm1(Ai, q));
+
+        if (!(rcond >= DBL_EPSILON)) {
+            rc = svy_err_set(err, SVY_ENUMERIC,
+                             "rao-scott test: the contrast matrix is "
+                             "computationally singular (reciprocal condition "
+                             "number %.3g)",
+                             rcond);
+            goto out;
+        }
+    }
     if (gs == GSL_SUCCESS) {
         for (k = 0; k < q && gs == GSL_SUCCESS; k++) {
             gsl_vector_view col = gsl_matrix_column(B, k);
@@ -553,6 +597,7 @@ out:
     free(cd);
     free(tmp);
     gsl_matrix_free(A);
+    gsl_matrix_free(Ai);
     gsl_matrix_free(B);
     gsl_permutation_free(perm);
     return rc;

@@ -186,8 +186,12 @@ typedef struct svy_rao_scott {
  * (r-1)(c-1).  Cells with p = 0 get D⁻¹ = 0, as in R.
  *
  * Returns SVY_OK; SVY_EINVAL when a dimension is below 2 (no test);
- * SVY_ENUMERIC when C'D⁻¹C is singular (a row or column with no weight);
- * SVY_ENOMEM.  On failure '*out' is filled with NaN.
+ * SVY_ENUMERIC when C'D⁻¹C is singular, exactly (a row or column with no
+ * weight) or computationally: its reciprocal condition number is below
+ * DBL_EPSILON, where R's solve() stops svychisq with "system is
+ * computationally singular" (empty cells, as a banner of the cluster
+ * variable gives when some clusters lack a category); SVY_ENOMEM.  On
+ * failure '*out' is filled with NaN.
  */
 svy_status svy_rao_scott_test(const double *p, const double *V, size_t nr,
                               size_t nc, double n, double nu,

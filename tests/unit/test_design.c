@@ -821,6 +821,134 @@ test_design_empty_levels(void)
     svy_table_free(t);
 }
 
+/*
+ * Design effects with equal weights and no design (issue 4): R's deff is
+ * the design variance over that of simple random sampling without
+ * replacement from a population of W = Σw.  With weights 1, W = n: that
+ * SRS variance is 0 and R prints Inf (svymean and svytotal of
+ * factor(stype) on svydesign(id = ~1, weights = ~one, apiclus1), and the
+ * same without weights); with weights 2, R prints 2 (W = 2n, half the
+ * variance).  deff = "replace" drops the fpc: 1.
+ */
+static void
+test_design_deff_equal_weights(void)
+{
+    static const char csv[] = "q,y,one,two\n"
+                              "1,3,1,2\n2,5,1,2\n1,4,1,2\n2,9,1,2\n"
+                              "1,1,1,2\n1,6,1,2\n2,2,1,2\n1,7,1,2\n";
+    svy_table *t = fixture(csv);
+    svy_design_opts o1 = {.weight = "one"}, o2 = {.weight = "two"};
+    svy_est_opts rep = {.flags = SVY_EST_DEFF_REPLACE};
+    svy_design *d1 = design(t, &o1), *d2 = design(t, &o2),
+               *d0 = design(t, NULL);
+    svy_factor *q = NULL;
+    svy_estimates *e = NULL;
+    svy_cell c;
+
+    c = mean_of(d1, t, "y", NULL);
+    CHECK(isinf(c.mean.deff) && c.mean.deff > 0);
+    CHECK(isinf(c.total.deff) && c.total.deff > 0);
+    c = mean_of(d0, t, "y", NULL);
+    CHECK(isinf(c.mean.deff) && c.mean.deff > 0);
+    c = mean_of(d1, t, "y", &rep);
+    CHECK_NEAR(c.mean.deff, 1, 1e-13);
+    c = mean_of(d2, t, "y", NULL);
+    CHECK_NEAR(c.mean.deff, 2, 1e-13);
+    CHECK_INT(svy_factor_new(&q, t, "q", NULL, 0, NULL), SVY_OK);
+    CHECK_INT(svy_design_props(&e, d1, q, NULL, NULL, NULL, NULL), SVY_OK);
+    if (e) {
+        CHECK(isinf(svy_estimates_cell(e, 0, 0)->mean.deff));
+        CHECK(isinf(svy_estimates_cell(e, 1, 0)->total.deff));
+    }
+    svy_estimates_free(e);
+    e = NULL;
+    CHECK_INT(svy_design_props(&e, d2, q, NULL, NULL, NULL, NULL), SVY_OK);
+    if (e)
+        CHECK_NEAR(svy_estimates_cell(e, 0, 0)->mean.deff, 2, 1e-13);
+    svy_estimates_free(e);
+    svy_factor_free(q);
+    svy_design_free(d0);
+    svy_design_free(d1);
+    svy_design_free(d2);
+    svy_table_free(t);
+}
+
+/*
+ * Proportions on THREAD_ROWS (200,000) rows or more take two threads, each
+ * over half of the strata (linearize.c); means take one.  The proportion
+ * of category k is the mean of the indicator [q = k] (missing where q is),
+ * so the two paths must agree, SEs and covariances between domains too,
+ * up to the order of their sums.
+ */
+static void
+test_design_threads(void)
+{
+    size_t n = 240000, i, len = 0, cap = 32 * n + 64;
+    char *csv = malloc(cap);
+    svy_table *t;
+    svy_design_opts o = {.weight = "w", .strata = "h", .cluster = {"psu"}};
+    svy_est_opts eo = {.flags = SVY_EST_COV | SVY_EST_CHISQ};
+    svy_design *d;
+    svy_factor *q = NULL, *g = NULL;
+    svy_estimates *ep = NULL, *em = NULL;
+    double *y = NULL;
+    size_t k, j;
+
+    CHECK(csv != NULL);
+    if (csv == NULL)
+        return;
+    len += (size_t)snprintf(csv + len, cap - len, "h,psu,w,g,q\n");
+    for (i = 0; i < n; i++) {
+        unsigned v = (unsigned)((i * 2654435761u) >> 7) % 5;
+
+        len += (size_t)snprintf(csv + len, cap - len, "%zu,%zu,%.1f,%zu,",
+                                i % 7, i / 20, 1 + (double)(i * 37 % 11) / 10,
+                                (i / 3) % 4);
+        if (i % 17 == 0)
+            len += (size_t)snprintf(csv + len, cap - len, "\n");
+        else
+            len += (size_t)snprintf(csv + len, cap - len, "%u\n", v + 1);
+    }
+    t = fixture(csv);
+    free(csv);
+    d = design(t, &o);
+    CHECK_INT(svy_factor_new(&q, t, "q", NULL, 0, NULL), SVY_OK);
+    CHECK_INT(svy_factor_new(&g, t, "g", NULL, 0, NULL), SVY_OK);
+    CHECK_INT(svy_design_props(&ep, d, q, g, NULL, &eo, NULL), SVY_OK);
+    CHECK(ep != NULL && svy_estimates_rao_scott(ep) != NULL);
+    y = malloc(n * sizeof(double));
+    CHECK(y != NULL);
+    for (k = 0; ep && y && k < 5; k++) {
+        const int *code = svy_factor_codes(q);
+
+        for (i = 0; i < n; i++)
+            y[i] = code[i] < 0 ? NAN : code[i] == (int)k;
+        eo.flags = SVY_EST_COV;
+        CHECK_INT(svy_design_means(&em, d, y, g, NULL, &eo, NULL), SVY_OK);
+        for (j = 0; em && j < 4; j++) {
+            const svy_cell *a = svy_estimates_cell(ep, k, j);
+            const svy_cell *b = svy_estimates_cell(em, 0, j);
+
+            REL(a->mean.est, b->mean.est, 1e-12);
+            REL(a->mean.se, b->mean.se, 1e-10);
+            REL(a->total.se, b->total.se, 1e-10);
+            CHECK_NEAR(a->n, svy_estimates_cell(ep, k, j)->n, 0);
+            CHECK_NEAR(a->df, b->df, 0);
+            if (j > 0)
+                REL(svy_estimates_cov(ep, k, 0, k, j),
+                    svy_estimates_cov(em, 0, 0, 0, j), 1e-9);
+        }
+        svy_estimates_free(em);
+        em = NULL;
+    }
+    free(y);
+    svy_estimates_free(ep);
+    svy_factor_free(q);
+    svy_factor_free(g);
+    svy_design_free(d);
+    svy_table_free(t);
+}
+
 static const struct check_case cases[] = {
     CASE(test_design_srs_fpc),
     CASE(test_design_two_psus),
@@ -838,6 +966,8 @@ static const struct check_case cases[] = {
     CASE(test_variance_rao_scott_srs),
     CASE(test_design_user_missing_base),
     CASE(test_design_empty_levels),
+    CASE(test_design_deff_equal_weights),
+    CASE(test_design_threads),
 };
 
 CHECK_MAIN(cases)

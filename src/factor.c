@@ -1,0 +1,248 @@
+/*
+ * factor.c - categorical variables coded for estimation, and numeric
+ * columns as doubles (see factor.h).  Levels are found with the design's
+ * id hash map (design.c), in order of first appearance, then sorted.
+ */
+#include "svy/factor.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "design_int.h"
+#include "svy/mem.h"
+#include "svy/num.h"
+
+#define SMALL_CODES 256 /* factor values 0..255 looked up without hashing */
+
+void
+svy_factor_free(svy_factor *f)
+{
+    size_t k;
+
+    if (f == NULL)
+        return;
+    for (k = 0; k < f->nlevels; k++)
+        free(f->levels[k]);
+    free(f->levels);
+    free(f->codes);
+    free(f);
+}
+
+size_t
+svy_factor_nlevels(const svy_factor *f)
+{
+    return f->nlevels;
+}
+
+const char *
+svy_factor_level(const svy_factor *f, size_t k)
+{
+    return k < f->nlevels ? f->levels[k] : NULL;
+}
+
+const int *
+svy_factor_codes(const svy_factor *f)
+{
+    return f->codes;
+}
+
+size_t
+svy_factor_nrows(const svy_factor *f)
+{
+    return f->n;
+}
+
+/*
+ * Missing for estimation: the caller's mask, an empty cell, or a
+ * user-missing code unless the caller keeps those (--base all).
+ */
+static int
+is_missing(const svy_column *c, size_t row, const unsigned char *mask,
+           int flags)
+{
+    svy_missing m;
+
+    if (mask && mask[row])
+        return 1;
+    m = svy_column_missing(c, row);
+    return m == SVY_MISS_SYSTEM ||
+           (m == SVY_MISS_USER && !(flags & SVY_FACTOR_KEEP_USER_MISSING));
+}
+
+/* Level sorting: numbers by value, else text by bytes. */
+struct lev {
+    size_t group;
+    double num;
+    const char *text;
+    int numeric; /* the same in every level: all levels are numbers */
+};
+
+static int
+lev_cmp(const void *pa, const void *pb)
+{
+    const struct lev *a = pa, *b = pb;
+    int c;
+
+    if (a->numeric && a->num != b->num)
+        return a->num < b->num ? -1 : 1;
+    c = strcmp(a->text, b->text);
+    return c ? c : (a->group < b->group ? -1 : a->group > b->group);
+}
+
+svy_status
+svy_factor_new(svy_factor **out, const svy_table *t, const char *col,
+               const unsigned char *missing, int flags, svy_err *err)
+{
+    const svy_column *c;
+    svy_factor *f = NULL;
+    struct svy_keymap m;
+    struct lev *lv = NULL;
+    size_t *rank = NULL, i, n = svy_table_nrows(t);
+    char buf[SVY_NUM_BUFSZ];
+    svy_status rc = SVY_OK;
+    int allnum = 1, isnum, small[SMALL_CODES];
+
+    *out = NULL;
+    memset(&m, 0, sizeof(m));
+    if ((rc = svy_dcol_find(t, col, "variable", &c, err)))
+        return rc;
+    f = calloc(1, sizeof(*f));
+    if (f == NULL || svy_keymap_init(&m, 64) ||
+        !(f->codes = svy_mem_alloc(n + 1, sizeof(int)))) {
+        rc = svy_nomem(err);
+        goto out;
+    }
+    f->n = n;
+    isnum = svy_column_type(c) == SVY_NUM;
+    for (i = 0; i < SMALL_CODES; i++)
+        small[i] = -1;
+    for (i = 0; i < n; i++) {
+        long g;
+        double v;
+
+        if (is_missing(c, i, missing, flags)) {
+            f->codes[i] = -1;
+            continue;
+        }
+        /*
+         * Codes are mostly small integers: a direct table spares their
+         * hashing (it was a tenth of svy-tab's time); ids stay in order
+         * of first appearance either way.
+         */
+        if (isnum && (v = svy_column_num(c, i)) >= 0 && v < SMALL_CODES &&
+            v == (double)(int)v) {
+            if (small[(int)v] < 0) {
+                if ((g = svy_keymap_get(&m, c, i, 0)) < 0) {
+                    rc = svy_nomem(err);
+                    goto out;
+                }
+                small[(int)v] = (int)g;
+            }
+            f->codes[i] = small[(int)v];
+            continue;
+        }
+        if ((g = svy_keymap_get(&m, c, i, 0)) < 0) {
+            rc = svy_nomem(err);
+            goto out;
+        }
+        f->codes[i] = (int)g;
+    }
+    lv = svy_mem_alloc(m.n + 1, sizeof(*lv));
+    rank = svy_mem_alloc(m.n + 1, sizeof(size_t));
+    f->levels = svy_mem_calloc(m.n + 1, sizeof(char *));
+    if (!lv || !rank || !f->levels) {
+        rc = svy_nomem(err);
+        goto out;
+    }
+    for (i = 0; i < m.n; i++) {
+        lv[i].group = i;
+        if (!svy_dcol_number(c, m.row[i], &lv[i].num))
+            allnum = 0;
+        lv[i].text = svy_column_format(c, m.row[i], buf, NULL);
+        if ((f->levels[i] = svy_mem_strdup(lv[i].text)) == NULL) {
+            rc = svy_nomem(err);
+            goto out;
+        }
+        lv[i].text = f->levels[i];
+    }
+    f->nlevels = m.n;
+    for (i = 0; i < m.n; i++)
+        lv[i].numeric = allnum;
+    qsort(lv, m.n, sizeof(*lv), lev_cmp);
+    for (i = 0; i < m.n; i++)
+        rank[lv[i].group] = i;
+    for (i = 0; i < m.n; i++) /* levels in sorted order */
+        f->levels[i] = (char *)lv[i].text;
+    for (i = 0; i < n; i++)
+        if (f->codes[i] >= 0)
+            f->codes[i] = (int)rank[f->codes[i]];
+    *out = f;
+    f = NULL;
+out:
+    svy_keymap_release(&m);
+    free(lv);
+    free(rank);
+    svy_factor_free(f);
+    return rc;
+}
+
+svy_status
+svy_factor_from_codes(svy_factor **out, const int *codes, size_t n,
+                      const char *const *labels, size_t nlevels, svy_err *err)
+{
+    svy_factor *f = calloc(1, sizeof(*f));
+    size_t i;
+
+    *out = NULL;
+    if (f == NULL)
+        return svy_nomem(err);
+    f->n = n;
+    f->codes = svy_mem_alloc(n + 1, sizeof(int));
+    f->levels = svy_mem_calloc(nlevels + 1, sizeof(char *));
+    if (!f->codes || !f->levels) {
+        svy_factor_free(f);
+        return svy_nomem(err);
+    }
+    for (i = 0; i < nlevels; i++) {
+        f->levels[i] = svy_mem_strdup(labels[i] ? labels[i] : "");
+        f->nlevels = i + 1;
+        if (f->levels[i] == NULL) {
+            svy_factor_free(f);
+            return svy_nomem(err);
+        }
+    }
+    for (i = 0; i < n; i++) {
+        if (codes[i] < -1 || codes[i] >= (long)nlevels) {
+            svy_factor_free(f);
+            return svy_err_set(err, SVY_EINVAL,
+                               "row %zu: code %d out of range 0..%zu", i + 1,
+                               codes[i], nlevels);
+        }
+        f->codes[i] = codes[i];
+    }
+    *out = f;
+    return SVY_OK;
+}
+
+svy_status
+svy_design_values(double **out, const svy_table *t, const char *col,
+                  const unsigned char *missing, int flags, svy_err *err)
+{
+    const svy_column *c;
+    size_t i, n = svy_table_nrows(t);
+    double *v;
+    svy_status rc;
+
+    *out = NULL;
+    if ((rc = svy_dcol_find(t, col, "variable", &c, err)))
+        return rc;
+    if ((v = svy_mem_alloc(n + 1, sizeof(double))) == NULL)
+        return svy_nomem(err);
+    for (i = 0; i < n; i++)
+        if (is_missing(c, i, missing, flags) || !svy_dcol_number(c, i, &v[i]))
+            v[i] = NAN;
+    *out = v;
+    return SVY_OK;
+}
