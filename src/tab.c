@@ -13,13 +13,17 @@
  * and one per banner variable, with SVY_EST_COV so that the column tests
  * can use svy_estimates_compare (domains share PSUs, so their estimates
  * are correlated) and SVY_EST_CHISQ for the Rao-Scott tests.  Column
- * letters run across the whole banner (A, B, ... up to Z; later columns
- * get no letter and no test); a cell lists the letters of the columns of
- * the same banner variable it is significantly above.  With Bonferroni,
+ * letters run across the whole banner, as market-research banners letter
+ * them, so no two columns of a table share a letter: A..Z, then AA, AB,
+ * ... as spreadsheet columns (a 40-level banner variable is common: a
+ * county, an interviewer).  A cell lists the letters of the columns of
+ * the same banner variable it is significantly above; once a banner has
+ * two-letter columns its letters are separated by blanks.  With Bonferroni,
  * each p-value is multiplied by m(m-1)/2 for the m columns of its banner
  * variable: the family is the set of pairs one letter row can claim.
  *
- * Filter: "VAR == V", "VAR != V" or "VAR in V1,V2" becomes a byte mask
+ * Filter: conditions on variables ("age >= 30 and sex == 2", "q4 in 1,2",
+ * "age in 18..29") parsed and evaluated in one pass into a byte mask,
  * passed as the 'subset' of every estimation call, so the rows outside
  * are a domain complement, never dropped: every PSU and stratum stays in
  * the variance (R's subset() of a design, not subset() of the data).
@@ -33,6 +37,8 @@
  * or an mrset item is an extra row estimated from a two-level factor made
  * here (0: counts, 1: does not, -1: out of the base), so it gets SEs,
  * intervals and letters from the same engine calls as any category.
+ * Labels and titles may be given per language (label@ru="..."), picked
+ * by opts->lang when the records are made.
  *
  * Calibration: --calibrated hands the targets file's margins to
  * svy_design_set_calibration once, before any table; every estimate is
@@ -163,6 +169,8 @@ add_cell(svy_tab *tab)
     c->estimate = c->se = c->ci_low = c->ci_high = c->deff = NAN;
     c->df1 = c->df2 = c->p = NAN;
     c->low_base = 0;
+    c->base = tab->meta.base_all ? "all" : "valid";
+    c->filter = "";
     return c;
 }
 
@@ -196,22 +204,54 @@ var_label(const svy_tab_opts *o, const char *var)
  * Refuse names the table lacks and PII variables.  Both are usage errors
  * (SVY_EINVAL, exit 2): the data are fine, the request is not.  PII is
  * checked on banner and numeric variables too, since a banner of names
- * would print them as column labels.
+ * would print them as column labels.  'what' (the option, or NULL in a
+ * spec, whose messages get "file:line: " instead) prefixes the message.
  */
 static svy_status
 check_vars(const list *l, const svy_table *t, const svy_tab_opts *o,
-           svy_err *err)
+           const char *what, svy_err *err)
 {
+    const char *sep = what ? ": " : "";
+
+    what = what ? what : "";
     for (size_t i = 0; i < l->n; i++) {
         const svy_var *v;
         if (svy_table_find(t, l->names[i]) == NULL)
-            return svy_err_set(err, SVY_EINVAL, "unknown variable '%s'",
-                               l->names[i]);
+            return svy_err_set(err, SVY_EINVAL, "%s%sunknown variable '%s'",
+                               what, sep, l->names[i]);
         v = o->codebook ? svy_codebook_find(o->codebook, l->names[i]) : NULL;
         if (v && svy_var_pii(v))
             return svy_err_set(err, SVY_EINVAL,
-                               "variable '%s' is marked as PII: not tabulated",
-                               l->names[i]);
+                               "%s%svariable '%s' is marked as PII: not "
+                               "tabulated",
+                               what, sep, l->names[i]);
+    }
+    return SVY_OK;
+}
+
+/*
+ * Refuse a mean or a total of a variable that is not numeric: the engine
+ * would see every row as missing and print an empty table.
+ */
+static svy_status
+check_numeric(const list *l, const svy_table *t, const char *what, svy_err *err)
+{
+    char buf[SVY_NUM_BUFSZ];
+
+    for (size_t i = 0; i < l->n; i++) {
+        const svy_column *c = svy_table_find(t, l->names[i]);
+        if (svy_column_type(c) == SVY_NUM)
+            continue;
+        /* A text column of numbers (no codebook, no inference) is fine. */
+        for (size_t r = 0; r < svy_table_nrows(t); r++) {
+            const char *v = svy_column_format(c, r, buf, NULL);
+            double x;
+            if (!svy_column_is_empty(c, r) &&
+                !svy_num_parse(v, strlen(v), 0, &x))
+                return svy_err_set(err, SVY_EINVAL,
+                                   "%s: variable '%s' is not numeric: '%s'",
+                                   what, l->names[i], v);
+        }
     }
     return SVY_OK;
 }
@@ -228,17 +268,6 @@ svy_tab_adjust_parse(const char *s, svy_tab_adjust *out)
     return 1;
 }
 
-/* 's' without leading and trailing blanks, as a copy; NULL: no memory. */
-static char *
-trimmed(const char *s, size_t n)
-{
-    while (n > 0 && (*s == ' ' || *s == '\t'))
-        s++, n--;
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    return strndup(s, n);
-}
-
 /* Does the text or number of cell 'row' of 'c' equal value 'v'? */
 static int
 cell_equals(const svy_column *c, size_t row, const char *v)
@@ -252,91 +281,258 @@ cell_equals(const svy_column *c, size_t row, const char *v)
 }
 
 /*
- * Parse filter 'expr' and mark in '*out' (one byte per row, owned by the
- * caller) the rows that pass it.  The grammar is deliberately tiny; the
- * full expression language belongs to svy-clean's rules.
+ * The filter language, parsed and evaluated in one pass:
+ *
+ *   EXPR := COND { (and | or) COND }      and binds tighter than or
+ *   COND := VAR OP VALUE | VAR in ITEM {, ITEM}
+ *   OP   := == | != | < | <= | > | >=     (the last four on numbers)
+ *   ITEM := VALUE | LOW..HIGH              (a range, numbers)
+ *
+ * A VALUE is a word or a "quoted string" (for blanks).  Kept small on
+ * purpose: the full expression language belongs to svy-clean's rules,
+ * and a table's domain is almost always a few codes of one or two
+ * variables.  'what' names the filter in messages ("--filter").
+ */
+typedef struct fparse {
+    const char *what, *e, *p;
+    char kind; /* 'w' word, 's' string, 'o' operator, ',', 0 end */
+    char tok[64];
+    char *big; /* a token too long for 'tok' (owned) */
+    svy_err *err;
+} fparse;
+
+static const char *
+ftext(const fparse *f)
+{
+    return f->big ? f->big : f->tok;
+}
+
+static svy_status
+fnext(fparse *f)
+{
+    const char *p = f->p, *q;
+    size_t n;
+
+    free(f->big);
+    f->big = NULL;
+    f->tok[0] = '\0';
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p == '\0') {
+        f->kind = 0;
+        f->p = p;
+        return SVY_OK;
+    }
+    if (*p == '"') {
+        svy_buf b = SVY_BUF_INIT;
+        for (q = p + 1; *q != '"'; q++) {
+            if (*q == '\0') {
+                svy_buf_release(&b);
+                return svy_err_set(f->err, SVY_EINVAL,
+                                   "%s: unterminated string in '%s'", f->what,
+                                   f->e);
+            }
+            if (*q == '\\' && (q[1] == '"' || q[1] == '\\'))
+                q++;
+            if (svy_buf_putc(&b, *q) != SVY_OK) {
+                svy_buf_release(&b);
+                return svy_err_set(f->err, SVY_ENOMEM, "out of memory");
+            }
+        }
+        f->big = b.data ? b.data : strdup("");
+        f->kind = 's';
+        f->p = q + 1;
+        return f->big ? SVY_OK
+                      : svy_err_set(f->err, SVY_ENOMEM, "out of memory");
+    }
+    if (strchr("=!<>", *p)) {
+        n = p[1] == '=' ? 2 : 1;
+        f->kind = 'o';
+    } else if (*p == ',') {
+        n = 1;
+        f->kind = ',';
+    } else {
+        n = strcspn(p, " \t=!<>,\"");
+        f->kind = 'w';
+    }
+    if (n < sizeof(f->tok)) {
+        memcpy(f->tok, p, n);
+        f->tok[n] = '\0';
+    } else if ((f->big = strndup(p, n)) == NULL)
+        return svy_err_set(f->err, SVY_ENOMEM, "out of memory");
+    f->p = p + n;
+    return SVY_OK;
+}
+
+/* Is 'v' a number?  Into '*x'. */
+static int
+fnum(const char *v, double *x)
+{
+    return svy_num_parse(v, strlen(v), 0, x);
+}
+
+/*
+ * One condition into 'hit' (a byte per row); the parser is on its
+ * variable name and is left on the token after it.
+ */
+static svy_status
+fcond(fparse *f, const svy_table *t, const svy_tab_opts *o, unsigned char *hit,
+      svy_err *err)
+{
+    static const char *const ops[] = {"==", "!=", "<", "<=", ">", ">="};
+    size_t n = svy_table_nrows(t), op, r;
+    const svy_column *c;
+    svy_status rc;
+    char *name;
+    list one = {0};
+
+    if (f->kind != 'w' || !strcmp(f->tok, "and") || !strcmp(f->tok, "or"))
+        return svy_err_set(err, SVY_EINVAL,
+                           "%s: expected a variable name%s%s%s in '%s'",
+                           f->what, f->kind ? " at '" : " at the end", ftext(f),
+                           f->kind ? "'" : "", f->e);
+    if ((name = strdup(ftext(f))) == NULL)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    one.names = &name;
+    one.n = 1;
+    if ((rc = check_vars(&one, t, o, f->what, err)) != SVY_OK)
+        goto out;
+    c = svy_table_find(t, name);
+    if ((rc = fnext(f)) != SVY_OK)
+        goto out;
+    for (op = 0; op < 6 && !(f->kind == 'o' && !strcmp(f->tok, ops[op])); op++)
+        ;
+    if (op == 6 && !(f->kind == 'w' && !strcmp(f->tok, "in"))) {
+        rc = svy_err_set(err, SVY_EINVAL,
+                         "%s: expected ==, !=, <, <=, >, >= or in after '%s', "
+                         "got '%s' in '%s'",
+                         f->what, name, f->kind ? ftext(f) : "", f->e);
+        goto out;
+    }
+    if (op >= 2 && op < 6 && svy_column_type(c) != SVY_NUM) {
+        rc = svy_err_set(err, SVY_EINVAL,
+                         "%s: '%s' compares numbers but '%s' is not numeric",
+                         f->what, ops[op], name);
+        goto out;
+    }
+    memset(hit, 0, n);
+    do {
+        const char *v, *dots;
+        double x = 0, lo, hi;
+        int range = 0;
+        if ((rc = fnext(f)) != SVY_OK)
+            goto out;
+        if (f->kind != 'w' && f->kind != 's') {
+            rc = svy_err_set(err, SVY_EINVAL,
+                             "%s: expected a value after '%s' in '%s'", f->what,
+                             op < 6 ? ops[op] : "in", f->e);
+            goto out;
+        }
+        v = ftext(f);
+        if (op == 6 && f->kind == 'w' && (dots = strstr(v, "..")) != NULL) {
+            char *a = strndup(v, (size_t)(dots - v));
+            range = a && fnum(a, &lo) && fnum(dots + 2, &hi) && lo <= hi;
+            free(a);
+            if (!range || svy_column_type(c) != SVY_NUM) {
+                rc = svy_err_set(err, SVY_EINVAL,
+                                 "%s: bad range '%s': expected LOW..HIGH on "
+                                 "a numeric variable",
+                                 f->what, v);
+                goto out;
+            }
+        } else if (op >= 2 && op < 6 && !fnum(v, &x)) {
+            rc = svy_err_set(err, SVY_EINVAL,
+                             "%s: '%s' compares numbers, got '%s'", f->what,
+                             ops[op], v);
+            goto out;
+        }
+        for (r = 0; r < n; r++) {
+            double y;
+            /* Missing is outside the domain under every operator. */
+            if (svy_column_is_empty(c, r))
+                continue;
+            if (range) {
+                y = svy_column_num(c, r);
+                hit[r] |= y >= lo && y <= hi;
+            } else if (op < 2 || op == 6) {
+                hit[r] |= cell_equals(c, r, v);
+            } else {
+                y = svy_column_num(c, r);
+                hit[r] = op == 2   ? y < x
+                         : op == 3 ? y <= x
+                         : op == 4 ? y > x
+                                   : y >= x;
+            }
+        }
+        if ((rc = fnext(f)) != SVY_OK)
+            goto out;
+    } while (op == 6 && f->kind == ',');
+    if (op == 1)
+        for (r = 0; r < n; r++)
+            hit[r] = !hit[r] && !svy_column_is_empty(c, r);
+out:
+    free(name);
+    return rc;
+}
+
+/*
+ * Parse filter 'e' and mark in '*out' (one byte per row, owned by the
+ * caller) the rows that pass it.  'what' names it in messages.
  */
 static svy_status
 filter_mask(unsigned char **out, const svy_table *t, const svy_tab_opts *o,
-            const char *e, svy_err *err)
+            const char *what, const char *e, svy_err *err)
 {
-    const char *p = e, *q;
-    list var = {0}, vals = {0};
-    char *name = NULL, *rest = NULL;
-    const svy_column *c;
-    int op; /* 0 ==, 1 !=, 2 in */
-    svy_status rc = SVY_OK;
-    size_t n = svy_table_nrows(t);
+    size_t n = svy_table_nrows(t), r;
+    unsigned char *any = calloc(n ? n : 1, 1), *all = malloc(n ? n : 1);
+    unsigned char *hit = malloc(n ? n : 1);
+    fparse f = {0};
+    svy_status rc;
 
     *out = NULL;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    q = p + strcspn(p, " \t=!");
-    if (q == p)
-        goto bad;
-    if ((name = strndup(p, (size_t)(q - p))) == NULL)
-        goto nomem;
-    while (*q == ' ' || *q == '\t')
-        q++;
-    if (strncmp(q, "==", 2) == 0 || strncmp(q, "!=", 2) == 0) {
-        op = q[0] == '!';
-        q += 2;
-    } else if (strncmp(q, "in", 2) == 0 && (q[2] == ' ' || q[2] == '\t')) {
-        op = 2;
-        q += 3;
-    } else
-        goto bad;
-    if ((rest = trimmed(q, strlen(q))) == NULL)
-        goto nomem;
-    if (*rest == '\0')
-        goto bad;
-    if (op < 2) {
-        if ((vals.names = calloc(2, sizeof(char *))) == NULL)
-            goto nomem;
-        vals.names[vals.n++] = rest;
-        rest = NULL;
-    } else if ((rc = list_split(&vals, rest, "--filter", err)) != SVY_OK)
+    if (any == NULL || all == NULL || hit == NULL) {
+        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
         goto out;
-    for (size_t i = 0; i < vals.n; i++) {
-        char *v = trimmed(vals.names[i], strlen(vals.names[i]));
-        if (v == NULL)
-            goto nomem;
-        free(vals.names[i]);
-        vals.names[i] = v;
     }
-    var.names = &name;
-    var.n = 1;
-    rc = check_vars(&var, t, o, err);
-    if (rc != SVY_OK)
+    f.what = what;
+    f.e = f.p = e;
+    f.err = err;
+    memset(all, 1, n);
+    if ((rc = fnext(&f)) != SVY_OK)
         goto out;
-    c = svy_table_find(t, name);
-    if ((*out = calloc(n ? n : 1, 1)) == NULL)
-        goto nomem;
-    for (size_t r = 0; r < n; r++) {
-        int hit = 0;
-        if (svy_column_is_empty(c, r))
-            continue;
-        for (size_t i = 0; i < vals.n && !hit; i++)
-            hit = cell_equals(c, r, vals.names[i]);
-        (*out)[r] = (unsigned char)(op == 1 ? !hit : hit);
+    for (;;) {
+        if ((rc = fcond(&f, t, o, hit, err)) != SVY_OK)
+            goto out;
+        for (r = 0; r < n; r++)
+            all[r] &= hit[r];
+        if (f.kind == 0)
+            break;
+        if (f.kind != 'w' || (strcmp(f.tok, "and") && strcmp(f.tok, "or"))) {
+            rc = svy_err_set(err, SVY_EINVAL,
+                             "%s: expected and, or or the end after a "
+                             "condition, got '%s' in '%s' (quote a value "
+                             "with blanks)",
+                             what, ftext(&f), e);
+            goto out;
+        }
+        if (f.tok[0] == 'o') {
+            /* and binds tighter: close this conjunction. */
+            for (r = 0; r < n; r++)
+                any[r] |= all[r];
+            memset(all, 1, n);
+        }
+        if ((rc = fnext(&f)) != SVY_OK)
+            goto out;
     }
-    goto out;
-bad:
-    rc = svy_err_set(err, SVY_EINVAL,
-                     "--filter: expected VAR == VALUE, VAR != VALUE or VAR "
-                     "in V1,V2, got '%s'",
-                     e);
-    goto out;
-nomem:
-    rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+    for (r = 0; r < n; r++)
+        any[r] |= all[r];
+    *out = any;
+    any = NULL;
 out:
-    if (rc != SVY_OK) {
-        free(*out);
-        *out = NULL;
-    }
-    list_free(&vals);
-    free(name);
-    free(rest);
+    free(f.big);
+    free(any);
+    free(all);
+    free(hit);
     return rc;
 }
 
@@ -346,15 +542,34 @@ typedef struct spec_table {
     size_t line;
     char *vars, *by;  /* comma lists without blanks; 'by' NULL: opts->cols */
     const char *stat; /* "prop", "mean" or "total" (static) */
-    char *filter, *title; /* NULL when not given */
+    char *filter, *title;    /* NULL when not given */
+    char *titles[SVY_NLANG]; /* title@LANG; NULL when not given */
 } spec_table;
 
-/* A net (codes of var shown as one extra row) or an mrset (items). */
+/*
+ * A net (codes of var shown as one extra row) or an mrset (items).  The
+ * label is the quoted one, 'labels' those of label@LANG="...", as the
+ * codebook has label and label@ru columns.
+ */
 typedef struct spec_group {
     size_t line;
     char *name, *label;
-    list members; /* the net's codes or the mrset's item variables */
+    char *labels[SVY_NLANG]; /* NULL when not given */
+    list members;            /* the net's codes or the mrset's item variables */
 } spec_group;
+
+/*
+ * The text in language 'lang': its own (label@ru) when given, else the
+ * plain one, else 'fallback' (a name).  Borrowed.
+ */
+static const char *
+in_lang(char *const *own, svy_lang lang, const char *plain,
+        const char *fallback)
+{
+    if (own[lang] != NULL && *own[lang])
+        return own[lang];
+    return plain && *plain ? plain : fallback;
+}
 
 struct svy_tab_spec {
     spec_table *tables;
@@ -373,11 +588,15 @@ svy_tab_spec_free(svy_tab_spec *s)
         free(s->tables[i].by);
         free(s->tables[i].filter);
         free(s->tables[i].title);
+        for (int l = 0; l < SVY_NLANG; l++)
+            free(s->tables[i].titles[l]);
     }
     for (size_t i = 0; i < s->nnets + s->nmrsets; i++) {
         spec_group *g = i < s->nnets ? &s->nets[i] : &s->mrsets[i - s->nnets];
         free(g->name);
         free(g->label);
+        for (int l = 0; l < SVY_NLANG; l++)
+            free(g->labels[l]);
         list_free(&g->members);
     }
     free(s->tables);
@@ -537,6 +756,32 @@ fail:
     return rc;
 }
 
+/*
+ * When word 'key' is 'base'@LANG ("label@ru"), the language's slot of
+ * 'v' into '*slot' and 1; 0 when it is not of that form; an error (at
+ * column 'col') for an unknown language or a key given twice.
+ */
+static int
+lang_key(lexer *lx, const char *key, const char *base, size_t col, char **v,
+         char ***slot, svy_status *rc)
+{
+    size_t n = strlen(base);
+    svy_lang lang;
+
+    if (strncmp(key, base, n) != 0 || key[n] != '@')
+        return 0;
+    if (svy_lang_parse(key + n + 1, &lang) < 0)
+        *rc = svy_err_set(lx->err, SVY_EPARSE,
+                          "%s:%zu:%zu: unknown language '%s' in '%s': "
+                          "expected en, ru or ky",
+                          lx->name, lx->line, col, key + n + 1, key);
+    else if (v[lang] != NULL)
+        *rc = lex_error(lx, col, "duplicate key", key);
+    else
+        *slot = &v[lang];
+    return 1;
+}
+
 /* table VARS [by BANNER] [key=value ...] */
 static svy_status
 parse_table(lexer *lx, spec_table *tb)
@@ -565,8 +810,14 @@ parse_table(lexer *lx, spec_table *tb)
             return rc;
         }
         vcol = lx->col;
+        char **slot = NULL;
         if (lx->kind != 'w' && lx->kind != 's') {
             rc = lex_error(lx, vcol, "expected a value after", key);
+        } else if (lang_key(lx, key, "title", kcol, tb->titles, &slot, &rc)) {
+            if (slot) {
+                *slot = lx->tok;
+                lx->tok = NULL;
+            }
         } else if (strcmp(key, "stat") == 0) {
             if (strcmp(lx->tok, "percent") == 0)
                 tb->stat = "prop";
@@ -586,7 +837,7 @@ parse_table(lexer *lx, spec_table *tb)
         } else
             rc = svy_err_set(lx->err, SVY_EPARSE,
                              "%s:%zu:%zu: unknown key '%s': expected stat, "
-                             "filter or title",
+                             "filter, title or title@LANG",
                              lx->name, lx->line, kcol, key);
         free(key);
         if (rc != SVY_OK || (rc = lex_next(lx)) != SVY_OK)
@@ -595,7 +846,8 @@ parse_table(lexer *lx, spec_table *tb)
     return SVY_OK;
 }
 
-/* net VAR "LABEL" = CODES, and mrset NAME "LABEL" = VARS */
+/* net VAR "LABEL" = CODES, and mrset NAME "LABEL" = VARS, then any
+ * label@LANG="TEXT" */
 static svy_status
 parse_group(lexer *lx, spec_group *g, int mrset)
 {
@@ -623,11 +875,36 @@ parse_group(lexer *lx, spec_group *g, int mrset)
                        mrset ? "expected a variable name" : "expected a code",
                        mrset)))
         return rc;
-    if (lx->kind != 0)
-        rc = lex_error(lx, lx->col, "unexpected text after the list", NULL);
-    else
-        rc = list_split(&g->members, members, "spec", lx->err);
+    rc = list_split(&g->members, members, "spec", lx->err);
     free(members);
+    while (rc == SVY_OK && lx->kind != 0) {
+        size_t kcol = lx->col;
+        char *key, **slot = NULL;
+        if (lx->kind != 'w')
+            return lex_error(lx, lx->col,
+                             "expected label@LANG=\"...\" after the list",
+                             NULL);
+        key = lx->tok;
+        lx->tok = NULL;
+        if (!lang_key(lx, key, "label", kcol, g->labels, &slot, &rc))
+            rc = svy_err_set(lx->err, SVY_EPARSE,
+                             "%s:%zu:%zu: unknown key '%s': expected "
+                             "label@LANG",
+                             lx->name, lx->line, kcol, key);
+        else if (rc == SVY_OK && (rc = lex_next(lx)) == SVY_OK) {
+            if (lx->kind != '=')
+                rc = lex_error(lx, lx->col, "expected '=' after", key);
+            else if ((rc = lex_next(lx)) == SVY_OK && lx->kind != 's')
+                rc = lex_error(lx, lx->col, "expected a quoted label after",
+                               key);
+            else if (rc == SVY_OK) {
+                *slot = lx->tok;
+                lx->tok = NULL;
+                rc = lex_next(lx);
+            }
+        }
+        free(key);
+    }
     return rc;
 }
 
@@ -759,14 +1036,17 @@ typedef struct ctx {
     const svy_tab_opts *o;
     const list *cols;
     svy_factor **bf;             /* one factor per banner variable */
-    const char **lett;           /* letter of each banner column, "" beyond Z */
+    const char **lett;           /* letter(s) of each banner column */
+    int wide;                    /* some letters have two: blanks in sig */
     size_t *first;               /* index of banner variable i's first column */
     const unsigned char *subset; /* the --filter domain, or NULL */
     size_t table;
     const char *title, *stat, *var;
-    const char *title_override; /* a spec table's title, or NULL */
-    const svy_tab_spec *spec;   /* nets and mrsets, or NULL */
-    const char *spec_name;      /* for messages */
+    const spec_table *title_over; /* a spec line's titles, or NULL */
+    int spec_filter;              /* the filter is a spec line's */
+    const char *filter;           /* the group's filter (kept), "" for none */
+    const svy_tab_spec *spec;     /* nets and mrsets, or NULL */
+    const char *spec_name;        /* for messages */
 } ctx;
 
 /* Fill 'c' from engine cell 'e'; 'use_total' picks the total estimate. */
@@ -784,32 +1064,39 @@ fill(svy_tab_cell *c, const svy_cell *e, int use_total, double min_base)
     c->ci_low = s->ci_low;
     c->ci_high = s->ci_high;
     c->deff = s->deff;
+    /* An empty domain has no estimate; an SE of 0 beside it would mislead. */
+    if (isnan(c->estimate))
+        c->se = c->ci_low = c->ci_high = c->deff = NAN;
     c->low_base = e->base_n < min_base;
 }
 
 /*
  * The letters of the columns of banner variable 'i' that cell (k, j) is
- * significantly above, into 'buf' (at least 2 * 26 + 1 bytes).
+ * significantly above, into 'b' (reset first).  Letters are written
+ * together ("bc") while the banner has single letters only, and separated
+ * by blanks ("b aa") once it has two-letter ones, so the field always
+ * splits back into letters.
  */
-static void
+static svy_status
 sig_letters(const ctx *x, const svy_estimates *e, size_t i, size_t k, size_t j,
-            char *buf)
+            svy_buf *b)
 {
     const svy_tab *tab = x->tab;
-    size_t n = 0, nl = svy_estimates_ncols(e);
+    size_t nl = svy_estimates_ncols(e);
     const svy_cell *a = svy_estimates_cell(e, k, j);
     /* Bonferroni: each p-value times the pairs of this banner variable. */
     double m = tab->meta.adjust == SVY_TAB_ADJUST_BONFERRONI && nl > 1
                    ? (double)nl * (double)(nl - 1) / 2
                    : 1;
 
-    buf[0] = '\0';
-    if (!*x->lett[x->first[i] + j] || a->base_n < tab->meta.min_base)
-        return;
+    svy_buf_reset(b);
+    if (a->base_n < tab->meta.min_base)
+        return SVY_OK;
     for (size_t j2 = 0; j2 < nl; j2++) {
         const char *l = x->lett[x->first[i] + j2];
+        int upper;
         svy_compare cmp;
-        if (j2 == j || !*l ||
+        if (j2 == j ||
             svy_estimates_cell(e, k, j2)->base_n < tab->meta.min_base)
             continue;
         svy_estimates_compare(e, k, j, j2, &cmp);
@@ -818,11 +1105,14 @@ sig_letters(const ctx *x, const svy_estimates *e, size_t i, size_t k, size_t j,
         /* Written so that a NaN difference or p-value is no letter. */
         if (!(cmp.diff > 0) || !(cmp.p < tab->meta.sig[0]))
             continue;
-        buf[n++] = tab->meta.sig[1] > 0 && cmp.p < tab->meta.sig[1]
-                       ? l[0]
-                       : (char)(l[0] - 'A' + 'a');
+        upper = tab->meta.sig[1] > 0 && cmp.p < tab->meta.sig[1];
+        if (b->len && x->wide && svy_buf_putc(b, ' ') != SVY_OK)
+            return SVY_ENOMEM;
+        for (const char *p = l; *p; p++)
+            if (svy_buf_putc(b, upper ? *p : (char)(*p - 'A' + 'a')))
+                return SVY_ENOMEM;
     }
-    buf[n] = '\0';
+    return SVY_OK;
 }
 
 /*
@@ -835,7 +1125,8 @@ add_row(const ctx *x, const svy_estimates *e0, svy_estimates *const *eb,
         svy_err *err)
 {
     svy_tab *tab = x->tab;
-    char sig[64];
+    svy_buf sig = SVY_BUF_INIT;
+    svy_status rc = SVY_OK;
 
     for (size_t i = 0; i <= x->cols->n; i++) {
         const svy_estimates *e = i == 0 ? e0 : eb[i - 1];
@@ -843,18 +1134,19 @@ add_row(const ctx *x, const svy_estimates *e0, svy_estimates *const *eb,
         for (size_t j = 0; j < nl; j++) {
             svy_tab_cell *c = add_cell(tab);
             if (c == NULL)
-                return svy_err_set(err, SVY_ENOMEM, "out of memory");
+                goto nomem;
             c->table = x->table;
             c->title = x->title;
             c->stat = x->stat;
             c->row_var = x->var;
+            c->filter = x->filter;
             fill(c, svy_estimates_cell(e, k, j), use_total, tab->meta.min_base);
             if (i == 0) {
                 c->col_var = "total";
                 c->col_label = total_label(x->o->lang);
                 if (!(c->row_code = keep(tab, code)) ||
                     !(c->row_label = keep(tab, label)))
-                    return svy_err_set(err, SVY_ENOMEM, "out of memory");
+                    goto nomem;
                 continue;
             }
             /*
@@ -866,18 +1158,23 @@ add_row(const ctx *x, const svy_estimates *e0, svy_estimates *const *eb,
             const char *bv = x->cols->names[i - 1];
             const char *lv = svy_factor_level(x->bf[i - 1], j);
             c->col_letter = x->lett[x->first[i - 1] + j];
-            if (use_total)
-                sig[0] = '\0';
-            else
-                sig_letters(x, e, i - 1, k, j, sig);
-            if (!(c->col_var = keep(tab, bv)) ||
+            /* keep() turns the empty buffer's NULL data into "". */
+            svy_buf_reset(&sig);
+            if ((!use_total &&
+                 sig_letters(x, e, i - 1, k, j, &sig) != SVY_OK) ||
+                !(c->col_var = keep(tab, bv)) ||
                 !(c->col_code = keep(tab, lv)) ||
                 !(c->col_label = keep(tab, value_label(x->o, bv, lv))) ||
-                !(c->sig = keep(tab, sig)))
-                return svy_err_set(err, SVY_ENOMEM, "out of memory");
+                !(c->sig = keep(tab, sig.data)))
+                goto nomem;
         }
     }
-    return SVY_OK;
+    goto out;
+nomem:
+    rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+out:
+    svy_buf_release(&sig);
+    return rc;
 }
 
 /* The Rao-Scott rows of each banner variable, when computed. */
@@ -895,6 +1192,7 @@ add_tests(const ctx *x, svy_estimates *const *eb, svy_err *err)
             c->table = x->table;
             c->title = x->title;
             c->row_var = x->var;
+            c->filter = x->filter;
             c->stat = f == 0 ? "rao_scott_f" : "chisq";
             c->estimate = f == 0 ? rs->f : rs->chisq;
             c->df1 = f == 0 ? rs->ndf : rs->chisq_df;
@@ -976,7 +1274,9 @@ net_rows(const ctx *x, const svy_design *d, const svy_factor *f, svy_err *err)
         else {
             for (size_t r = 0; r < n; r++)
                 c[r] = codes[r] < 0 ? -1 : in[codes[r]] ? 0 : 1;
-            rc = extra_row(x, d, c, n, code.data, g->label, err);
+            rc = extra_row(x, d, c, n, code.data,
+                           in_lang(g->labels, x->o->lang, g->label, g->name),
+                           err);
         }
         svy_buf_release(&code);
         free(in);
@@ -1005,7 +1305,7 @@ mrset_table(const ctx *x, const svy_design *d, const svy_table *t,
         rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = check_vars(&items, t, x->o, err)) != SVY_OK)
+    if ((rc = check_vars(&items, t, x->o, NULL, err)) != SVY_OK)
         goto out;
     for (i = 0; i < items.n; i++) {
         if ((rc = svy_design_values(&v[i], t, items.names[i], NULL, 0, err)))
@@ -1136,10 +1436,14 @@ tables(ctx *x, const list *l, const char *stat, const svy_design *d,
         double *y = NULL;
         x->table++;
         x->stat = stat;
+        const char *own =
+            mr ? in_lang(mr->labels, x->o->lang, mr->label, mr->name)
+               : var_label(x->o, l->names[i]);
+        if (x->title_over)
+            own = in_lang(x->title_over->titles, x->o->lang,
+                          x->title_over->title, own);
         if (!(x->var = keep(x->tab, l->names[i])) ||
-            !(x->title = keep(x->tab, x->title_override ? x->title_override
-                                      : mr              ? mr->label
-                                           : var_label(x->o, x->var))))
+            !(x->title = keep(x->tab, own)))
             return svy_err_set(err, SVY_ENOMEM, "out of memory");
         if (mr) {
             rc = mrset_table(x, d, t, mr, err);
@@ -1172,13 +1476,19 @@ group(ctx *x, const svy_design *d, const svy_table *t, const list *rows,
     for (i = 0; i < rows->n && rc == SVY_OK; i++) {
         list one = {&rows->names[i], 1};
         if (spec_mrset(x->spec, rows->names[i]) == NULL)
-            rc = check_vars(&one, t, o, err);
+            rc = check_vars(&one, t, o, NULL, err);
     }
-    if (rc || (rc = check_vars(cols, t, o, err)) ||
-        (rc = check_vars(means, t, o, err)) ||
-        (rc = check_vars(totals, t, o, err)))
+    if (rc || (rc = check_vars(cols, t, o, NULL, err)) ||
+        (rc = check_vars(means, t, o, NULL, err)) ||
+        (rc = check_vars(totals, t, o, NULL, err)) ||
+        (rc = check_numeric(means, t, x->title_over ? "stat=mean" : "--mean",
+                            err)) ||
+        (rc = check_numeric(totals, t, x->title_over ? "stat=total" : "--total",
+                            err)))
         return rc;
-    if (filter && (rc = filter_mask(&mask, t, o, filter, err)) != SVY_OK)
+    if (filter && *filter &&
+        (rc = filter_mask(&mask, t, o, x->spec_filter ? "filter" : "--filter",
+                          filter, err)) != SVY_OK)
         return rc;
     x->bf = calloc(cols->n + 1, sizeof(*x->bf));
     x->first = calloc(cols->n + 1, sizeof(*x->first));
@@ -1196,15 +1506,28 @@ group(ctx *x, const svy_design *d, const svy_table *t, const list *rows,
         rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
         goto out;
     }
+    /*
+     * Columns are lettered as spreadsheet columns are named: A..Z, then
+     * AA, AB, ..., AZ, BA, ... ZZ, AAA (bijective base 26), so every
+     * column of any banner has a letter of its own.
+     */
+    x->wide = nletters > 26;
     for (j = 0; j < nletters; j++) {
-        char l[2] = {(char)('A' + j), '\0'};
-        if (!(x->lett[j] = keep(x->tab, j < 26 ? l : ""))) {
+        char l[16], *p = l + sizeof(l) - 1;
+        *p = '\0';
+        for (size_t v = j + 1; v > 0; v = (v - 1) / 26)
+            *--p = (char)('A' + (v - 1) % 26);
+        if (!(x->lett[j] = keep(x->tab, p))) {
             rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
             goto out;
         }
     }
     x->cols = cols;
     x->subset = mask;
+    if (!(x->filter = keep(x->tab, filter))) {
+        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+        goto out;
+    }
     if ((rc = tables(x, rows, "prop", d, t, err)) == SVY_OK &&
         (rc = tables(x, means, "mean", d, t, err)) == SVY_OK)
         rc = tables(x, totals, "total", d, t, err);
@@ -1234,12 +1557,13 @@ spec_group_run(ctx *x, const svy_design *d, const svy_table *t,
 
     if ((rc = list_split(&vars, st->vars, "table", &e)) == SVY_OK &&
         (rc = list_split(&cols, st->by, "by", &e)) == SVY_OK) {
-        x->title_override = st->title;
+        x->title_over = st;
+        x->spec_filter = st->filter != NULL;
         rc = group(x, d, t, p[0] == 'p' ? &vars : &none,
                    p[0] == 'm' ? &vars : &none, p[0] == 't' ? &vars : &none,
                    st->by ? &cols : dcols,
                    st->filter ? st->filter : x->o->filter, &e);
-        x->title_override = NULL;
+        x->title_over = NULL;
     }
     list_free(&vars);
     list_free(&cols);
@@ -1285,15 +1609,17 @@ svy_tab_run(svy_tab **out, const svy_table *t, const svy_tab_opts *opts,
                          "--cluster and --fpc take at most two stages");
         goto out;
     }
-    if (!opts->spec && ((rc = check_vars(&rows, t, opts, err)) ||
-                        (rc = check_vars(&cols, t, opts, err)) ||
-                        (rc = check_vars(&means, t, opts, err)) ||
-                        (rc = check_vars(&totals, t, opts, err))))
+    if (!opts->spec && ((rc = check_vars(&rows, t, opts, "--rows", err)) ||
+                        (rc = check_vars(&cols, t, opts, "--cols", err)) ||
+                        (rc = check_vars(&means, t, opts, "--mean", err)) ||
+                        (rc = check_vars(&totals, t, opts, "--total", err)) ||
+                        (rc = check_numeric(&means, t, "--mean", err)) ||
+                        (rc = check_numeric(&totals, t, "--total", err))))
         goto out;
     if (!opts->spec && opts->filter) {
         /* Report a bad filter before the design's errors, as before. */
         unsigned char *mask = NULL;
-        rc = filter_mask(&mask, t, opts, opts->filter, err);
+        rc = filter_mask(&mask, t, opts, "--filter", opts->filter, err);
         free(mask);
         if (rc != SVY_OK)
             goto out;
@@ -1394,7 +1720,8 @@ static const char *const csv_header[] = {
     "table",   "title",    "stat",      "row_var",    "row_code", "row_label",
     "col_var", "col_code", "col_label", "col_letter", "n_unw",    "base_unw",
     "base_w",  "base_eff", "estimate",  "se",         "ci_low",   "ci_high",
-    "deff",    "sig",      "df1",       "df2",        "p"};
+    "deff",    "sig",      "df1",       "df2",        "p",        "low_base",
+    "base",    "filter"};
 #define NCSV (sizeof(csv_header) / sizeof(csv_header[0]))
 
 static int
@@ -1427,11 +1754,15 @@ csv_row(void *state, const svy_tab_cell *c, svy_err *err)
             svy_num_format(v[k], num[k]);
     }
     const char *row[NCSV] = {
-        num[0],       c->title,   c->stat,     c->row_var,   c->row_code,
-        c->row_label, c->col_var, c->col_code, c->col_label, c->col_letter,
-        num[1],       num[2],     num[3],      num[4],       num[5],
-        num[6],       num[7],     num[8],      num[9],       c->sig,
-        num[10],      num[11],    num[12]};
+        num[0],        c->title,    c->stat,
+        c->row_var,    c->row_code, c->row_label,
+        c->col_var,    c->col_code, c->col_label,
+        c->col_letter, num[1],      num[2],
+        num[3],        num[4],      num[5],
+        num[6],        num[7],      num[8],
+        num[9],        c->sig,      num[10],
+        num[11],       num[12],     is_test(c) ? "" : c->low_base ? "1" : "0",
+        c->base,       c->filter};
     return svy_csv_write_row(state, row, NULL, NCSV, err);
 }
 
@@ -1455,6 +1786,7 @@ csv_end(void *state, int ok, svy_err *err)
 typedef struct words {
     const char *table, *base_unw, *base_w;
     const char *f_pre, *f_suf, *chi_pre, *chi_suf, *df;
+    const char *mean, *total; /* the row of a mean or a total table */
 } words;
 
 static const words words_en = {"Table",
@@ -1464,7 +1796,9 @@ static const words words_en = {"Table",
                                "",
                                "Rao-Scott chi-square by ",
                                "",
-                               "df"};
+                               "df",
+                               "Mean",
+                               "Sum"};
 static const words words_ru = {"Таблица",
                                "База (невзвешенная)",
                                "База (взвешенная)",
@@ -1472,7 +1806,9 @@ static const words words_ru = {"Таблица",
                                "",
                                "Хи-квадрат Рао–Скотта по ",
                                "",
-                               "ст. св."};
+                               "ст. св.",
+                               "Среднее",
+                               "Сумма"};
 static const words words_ky = {"Таблица",
                                "Негиз (салмакталбаган)",
                                "Негиз (салмакталган)",
@@ -1480,7 +1816,9 @@ static const words words_ky = {"Таблица",
                                " боюнча",
                                "Рао–Скотттун хи-квадраты, ",
                                " боюнча",
-                               "эркиндик даражасы"};
+                               "эркиндик даражасы",
+                               "Орточо",
+                               "Жалпы сумма"};
 
 static const words *
 words_for(svy_lang lang)
@@ -1533,6 +1871,29 @@ cell_text(const svy_tab_cell *c, char *s)
                  c->low_base ? "!" : "");
 }
 
+/* The line naming filter 'f', in the language 'lang'. */
+static svy_status
+filter_line(svy_lang lang, const char *f, svy_buf *b)
+{
+    switch (lang) {
+    case SVY_LANG_RU:
+        return svy_buf_printf(b,
+                              "Фильтр: %s (подвыборка оценена как домен "
+                              "полного плана выборки).\n",
+                              f);
+    case SVY_LANG_KY:
+        return svy_buf_printf(b,
+                              "Чыпка: %s (тандалманын бул бөлүгү толук "
+                              "тандоо планынын домени катары бааланды).\n",
+                              f);
+    default:
+        return svy_buf_printf(b,
+                              "Filter: %s (a domain of the full sample "
+                              "design).\n",
+                              f);
+    }
+}
+
 /* Write the records of the current table (st->v, at least one). */
 static svy_status
 text_table(text_state *st, svy_err *err)
@@ -1575,7 +1936,10 @@ text_table(text_state *st, svy_err *err)
     snprintf(G(nr - 1, 0), TXT, "%s", wd->base_w);
     for (r = 1; r + 2 < nr; r++) {
         const svy_tab_cell *c = v[(r - 1) * nc];
-        snprintf(G(r, 0), TXT, "%s", *c->row_code ? c->row_label : c->stat);
+        snprintf(G(r, 0), TXT, "%s",
+                 *c->row_code                   ? c->row_label
+                 : strcmp(c->stat, "mean") == 0 ? wd->mean
+                                                : wd->total);
         for (k = 0; k < nc; k++)
             cell_text(v[(r - 1) * nc + k], G(r, k + 1));
     }
@@ -1609,6 +1973,12 @@ text_table(text_state *st, svy_err *err)
                                 wd->chi_pre, c->col_var, wd->chi_suf,
                                 c->estimate, wd->df, c->df1, c->p);
     }
+    /*
+     * A spec line's own filter is named under its table; the run's
+     * --filter, shared by every other table, once in the footnote.
+     */
+    if (rc == SVY_OK && strcmp(c0->filter, st->m->filter) != 0)
+        rc = filter_line(st->m->lang, *c0->filter ? c0->filter : "-", line);
     if (rc == SVY_OK)
         rc = svy_buf_putc(line, '\n');
     if (rc != SVY_OK)
@@ -1652,12 +2022,7 @@ text_footnote(const svy_tab_meta *m, svy_buf *b)
                         : "респонденты с содержательным ответом, без кодов "
                           "пропущенных значений",
             100 * m->level, m->sig[0], sig2, adj, m->min_base, m->min_base);
-        if (rc == SVY_OK && *m->filter)
-            rc = svy_buf_printf(b,
-                                "Фильтр: %s (подвыборка оценена как домен "
-                                "полного плана выборки).\n",
-                                m->filter);
-        return rc;
+        break;
     case SVY_LANG_KY:
         if (m->sig[1] > 0)
             snprintf(sig2, sizeof(sig2), ", баш тамга p < %g", m->sig[1]);
@@ -1675,12 +2040,7 @@ text_footnote(const svy_tab_meta *m, svy_buf *b)
                         : "жарактуу жооп берген респонденттер, жооп жок "
                           "коддору кирбейт",
             100 * m->level, m->sig[0], sig2, adj, m->min_base, m->min_base);
-        if (rc == SVY_OK && *m->filter)
-            rc = svy_buf_printf(b,
-                                "Чыпка: %s (тандалманын бул бөлүгү толук "
-                                "тандоо планынын домени катары бааланды).\n",
-                                m->filter);
-        return rc;
+        break;
     default:
         if (m->sig[1] > 0)
             snprintf(sig2, sizeof(sig2), ", uppercase p < %g", m->sig[1]);
@@ -1697,13 +2057,11 @@ text_footnote(const svy_tab_meta *m, svy_buf *b)
                         : "respondents with a valid answer, user-missing "
                           "codes excluded",
             100 * m->level, m->sig[0], sig2, adj, m->min_base, m->min_base);
-        if (rc == SVY_OK && *m->filter)
-            rc = svy_buf_printf(b,
-                                "Filter: %s (a domain of the full sample "
-                                "design).\n",
-                                m->filter);
-        return rc;
+        break;
     }
+    if (rc == SVY_OK && *m->filter)
+        rc = filter_line(m->lang, m->filter, b);
+    return rc;
 }
 
 static int
@@ -1847,6 +2205,10 @@ json_row(void *state, const svy_tab_cell *c, svy_err *err)
             rc = json_key_str(b, "stat", c->stat, 0);
         if (rc == SVY_OK)
             rc = json_key_str(b, "row_var", c->row_var, 0);
+        if (rc == SVY_OK)
+            rc = json_key_str(b, "base", c->base, 0);
+        if (rc == SVY_OK)
+            rc = json_key_str(b, "filter", c->filter, 0);
         if (rc == SVY_OK)
             rc = svy_buf_puts(b, ",\n\"cells\":[");
         st->table = c->table;

@@ -46,13 +46,16 @@ int svy_tab_adjust_parse(const char *s, svy_tab_adjust *out);
  * The grammar, one statement a line, '#' starting a comment:
  *
  *   table VARS [by BANNER] [stat=percent|mean|total] [filter="EXPR"]
- *         [title="TEXT"]
- *   net VAR "LABEL" = CODE[,CODE...]
- *   mrset NAME "LABEL" = VAR[,VAR...]     (or PREFIX1..PREFIXn: q9_1..q9_8)
+ *         [title="TEXT"] [title@LANG="TEXT" ...]
+ *   net VAR "LABEL" = CODE[,CODE...] [label@LANG="TEXT" ...]
+ *   mrset NAME "LABEL" = VAR[,VAR...] [label@LANG="TEXT" ...]
+ *                                         (or PREFIX1..PREFIXn: q9_1..q9_8)
  *
  * VARS and BANNER are comma-separated variable names (blanks around the
  * commas allowed); a name in VARS may be an mrset.  EXPR is a --filter
- * expression.  Quoted strings take \" and \\ escapes.  A net applies to
+ * expression.  Quoted strings take \" and \\ escapes.  LANG is en, ru or
+ * ky, as the codebook's label@ru columns: the label of opts->lang is
+ * used, else the plain one, else the name.  A net applies to
  * every table of VAR; an mrset's items are 0/1 variables, and its table
  * gives the percent of cases with 1 for each item, the base being the
  * cases with a valid answer on any item.
@@ -101,8 +104,11 @@ typedef struct svy_tab_opts {
     double sig[2];         /* column-test levels; 0: 0.05 and none */
     double min_base;       /* no column test below it (unweighted); 0: 30 */
     svy_tab_adjust adjust; /* column-test adjustment; 0: none */
-    const char *filter;    /* "VAR == V", "VAR != V", "VAR in V1,V2";
-                            * NULL: every row */
+    /*
+     * Conditions "VAR OP VALUE" (OP == != < <= > >=) or "VAR in V1,LO..HI"
+     * joined by and/or, as svy-tab(1) --filter; NULL: every row.
+     */
+    const char *filter;
     const svy_codebook *codebook; /* labels, PII marks; may be NULL */
     svy_lang lang; /* language of the labels and the fixed words */
     /*
@@ -146,7 +152,9 @@ typedef struct svy_tab_meta {
  * (first-order corrected X², df1, p).  Numbers that do not apply are NaN.
  * 'col_var' is "total" for the total column.  'sig' holds the letters of
  * the columns of the same banner variable this cell is significantly
- * above: lowercase at sig[0], uppercase at sig[1].
+ * above: lowercase at sig[0], uppercase at sig[1].  Columns are lettered
+ * A..Z, AA, AB, ... across the banner; when a banner has more than 26
+ * columns the letters in 'sig' are separated by blanks ("b AA ac").
  */
 typedef struct svy_tab_cell {
     size_t table;      /* 1, 2, ... one per row variable, mean or total */
@@ -162,6 +170,14 @@ typedef struct svy_tab_cell {
     const char *sig;    /* "" when none */
     double df1, df2, p; /* tests only */
     int low_base;       /* 1 when base_unw is below min_base */
+    /*
+     * What the table's base is: 'base' is "valid" (user-missing codes left
+     * out; for a multiple-response set, cases with a valid answer on any
+     * item) or "all" (--base all), and 'filter' the domain expression
+     * the table was estimated in ("" for the whole sample): the spec
+     * line's filter= when it has one, else --filter.
+     */
+    const char *base, *filter;
 } svy_tab_cell;
 
 typedef struct svy_tab svy_tab;
@@ -178,8 +194,10 @@ typedef struct svy_tab svy_tab;
  * variable are outside the domain under every operator.
  *
  * Errors: SVY_EINVAL "unknown variable 'x'", "variable 'x' is marked as
- * PII: not tabulated", a bad list, "--filter: expected VAR == VALUE, VAR
- * != VALUE or VAR in V1,V2, got '...'"; the design's errors (design.h).
+ * PII: not tabulated", a bad list, a bad filter ("--filter: unknown
+ * variable 'x'", "--filter: expected ==, !=, <, <=, >, >= or in after
+ * 'x', got '=' in '...'"); SVY_EPARSE for what a spec line names wrongly
+ * ("tables.txt:3: filter: ..."); the design's errors (design.h).
  * On success '*out' owns the result.
  */
 svy_status svy_tab_run(svy_tab **out, const svy_table *t,
@@ -238,7 +256,8 @@ svy_status svy_tab_write(const svy_tab *tab, const svy_tab_writer *w,
  * Write the table stream as CSV: the header
  * table,title,stat,row_var,row_code,row_label,col_var,col_code,col_label,
  * col_letter,n_unw,base_unw,base_w,base_eff,estimate,se,ci_low,ci_high,
- * deff,sig,df1,df2,p and one row per record; NaN is an empty field.
+ * deff,sig,df1,df2,p,low_base,base,filter and one row per record; NaN is
+ * an empty field, low_base is 1 or 0 (empty on test records).
  */
 svy_status svy_tab_write_csv(const svy_tab *tab, svy_output *o, svy_err *err);
 
@@ -247,15 +266,17 @@ svy_status svy_tab_write_csv(const svy_tab *tab, svy_output *o, svy_err *err);
  * Cyrillic labels line up): per table a title, the banner header with
  * column letters, one line per category with percentages to one decimal
  * followed by significance letters (means and totals with two decimals),
- * the unweighted and weighted bases, the tests, and a footnote naming the
- * base and the confidence level.  The fixed words are in the language of
+ * the unweighted and weighted bases, the tests, the table's filter when it
+ * is not the --filter of the run, and a footnote naming the base, the
+ * confidence level and the --filter.  The fixed words are in the language of
  * the options (English, Russian or Kyrgyz).
  */
 svy_status svy_tab_write_text(const svy_tab *tab, svy_output *o, svy_err *err);
 
 /*
  * Write JSON: an array with one object per table, holding "table",
- * "title", "stat", "row_var", "cells" (one object per cell with the
+ * "title", "stat", "row_var", "base", "filter", "cells" (one object per
+ * cell with the
  * record's fields and "low_base" true/false) and "tests" (objects with
  * "stat", "col_var", "estimate", "df1", "df2", "p").  Numbers are JSON
  * numbers; NaN and infinities are null.  Strings are valid UTF-8: control

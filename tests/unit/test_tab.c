@@ -179,6 +179,54 @@ test_tab_letters(void)
     svy_table_free(t);
 }
 
+/*
+ * Beyond Z, columns are lettered as spreadsheet columns (AA, AB, ...) and
+ * the letters of a cell are separated by blanks.  Thirty groups of 40,
+ * y = 1 in 10 of each but 36 of group 28 (column AB): AB is above every
+ * other column on y = 1, and every other column above AB on y = 2.
+ */
+static void
+test_tab_letters_wide(void)
+{
+    svy_buf csv = SVY_BUF_INIT;
+    svy_table *t;
+    svy_tab_opts o = {0};
+    svy_tab *tab = NULL;
+    svy_err err = SVY_ERR_INIT;
+
+    CHECK_INT(svy_buf_puts(&csv, "g,y\n"), SVY_OK);
+    for (int g = 1; g <= 30; g++)
+        for (int r = 0; r < 40; r++)
+            CHECK_INT(svy_buf_printf(&csv, "%d,%d\n", g,
+                                     r < (g == 28 ? 36 : 10) ? 1 : 2),
+                      SVY_OK);
+    t = fixture(csv.data);
+    svy_buf_release(&csv);
+    o.rows = "y";
+    o.cols = "g";
+    CHECK_INT(svy_tab_run(&tab, t, &o, &err), SVY_OK);
+    if (tab != NULL) {
+        CHECK_STR(find(tab, "1", "g", "26")->col_letter, "Z");
+        CHECK_STR(find(tab, "1", "g", "27")->col_letter, "AA");
+        CHECK_STR(find(tab, "1", "g", "30")->col_letter, "AD");
+        CHECK_STR(find(tab, "1", "g", "28")->sig,
+                  "a b c d e f g h i j k l m n o p q r s t u v w x y z aa "
+                  "ac ad");
+        CHECK_STR(find(tab, "2", "g", "1")->sig, "ab");
+        CHECK_STR(find(tab, "2", "g", "30")->sig, "ab");
+        CHECK_STR(find(tab, "1", "g", "1")->sig, "");
+    }
+    svy_tab_free(tab);
+    tab = NULL;
+    /* At a second level every letter is uppercase, blanks kept. */
+    o.sig[1] = 0.01;
+    CHECK_INT(svy_tab_run(&tab, t, &o, &err), SVY_OK);
+    if (tab != NULL)
+        CHECK_STR(find(tab, "2", "g", "27")->sig, "AB");
+    svy_tab_free(tab);
+    svy_table_free(t);
+}
+
 static void
 test_tab_refusals(void)
 {
@@ -195,13 +243,23 @@ test_tab_refusals(void)
     o.rows = "q";
     o.cols = "nope";
     CHECK_INT(svy_tab_run(&tab, t, &o, &err), SVY_EINVAL);
-    CHECK_STR(err.msg, "unknown variable 'nope'");
+    CHECK_STR(err.msg, "--cols: unknown variable 'nope'");
     CHECK(tab == NULL);
     o.cols = NULL;
     o.rows = "q,name";
     o.codebook = cb;
     CHECK_INT(svy_tab_run(&tab, t, &o, &err), SVY_EINVAL);
-    CHECK_STR(err.msg, "variable 'name' is marked as PII: not tabulated");
+    CHECK_STR(err.msg,
+              "--rows: variable 'name' is marked as PII: not tabulated");
+    /* A mean of text would be an empty table: refused. */
+    CHECK_INT(svy_table_infer_types(t, NULL, &err), SVY_OK);
+    o.rows = NULL;
+    o.means = "q,name";
+    o.codebook = NULL;
+    CHECK_INT(svy_tab_run(&tab, t, &o, &err), SVY_EINVAL);
+    CHECK_STR(err.msg, "--mean: variable 'name' is not numeric: 'A'");
+    o.means = NULL;
+    o.codebook = cb;
     o.rows = "q,,name";
     CHECK_INT(svy_tab_run(&tab, t, &o, &err), SVY_EINVAL);
     o.rows = NULL;
@@ -272,7 +330,8 @@ test_tab_write_csv(void)
                 CHECK_STR(line, "table,title,stat,row_var,row_code,row_label,"
                                 "col_var,col_code,col_label,col_letter,n_unw,"
                                 "base_unw,base_w,base_eff,estimate,se,ci_low,"
-                                "ci_high,deff,sig,df1,df2,p\n");
+                                "ci_high,deff,sig,df1,df2,p,low_base,base,"
+                                "filter\n");
             if (n == 1)
                 CHECK(strncmp(line, "1,y,mean,y,,,total,,Total,,4,4,4,4,5,",
                               37) == 0);
@@ -364,7 +423,8 @@ test_tab_write_json(void)
     s = written(tab, "json");
     if (s != NULL) {
         static const char head[] = "[\n{\"table\":1,\"title\":\"q\","
-                                   "\"stat\":\"prop\",\"row_var\":\"q\",\n"
+                                   "\"stat\":\"prop\",\"row_var\":\"q\","
+                                   "\"base\":\"valid\",\"filter\":\"\",\n"
                                    "\"cells\":[\n";
         CHECK(strncmp(s, head, strlen(head)) == 0);
         CHECK(strstr(s, "\"row_code\":\"say \\\"hi\\\"\"") != NULL);
@@ -530,17 +590,42 @@ test_tab_filter(void)
         CHECK_NEAR(find(f, "1", "total", "")->base_unw, 8, 0);
     svy_tab_free(f);
     f = NULL;
-    o.filter = "sex >= 2";
+    /* Comparisons, ranges, and/or: the same domain as sex == 2. */
+    static const char *const same[] = {"sex >= 2",
+                                       "sex > 1.5",
+                                       "sex in 2..9",
+                                       "psu >= 1 and sex == 2",
+                                       "sex == 2 and psu < 0 or sex == 2",
+                                       "sex == \"2\""};
+    for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+        o.filter = same[i];
+        CHECK_INT(svy_tab_run(&f, t, &o, &err), SVY_OK);
+        if (f != NULL)
+            CHECK_NEAR(find(f, "1", "total", "")->base_unw, 8, 0);
+        svy_tab_free(f);
+        f = NULL;
+    }
+    o.filter = "sex = 2";
     CHECK_INT(svy_tab_run(&f, t, &o, &err), SVY_EINVAL);
-    CHECK_STR(err.msg, "--filter: expected VAR == VALUE, VAR != VALUE or "
-                       "VAR in V1,V2, got 'sex >= 2'");
+    CHECK_STR(err.msg, "--filter: expected ==, !=, <, <=, >, >= or in after "
+                       "'sex', got '=' in 'sex = 2'");
+    o.filter = "sex == 2 psu == 1";
+    CHECK_INT(svy_tab_run(&f, t, &o, &err), SVY_EINVAL);
+    CHECK_STR(err.msg, "--filter: expected and, or or the end after a "
+                       "condition, got 'psu' in 'sex == 2 psu == 1' (quote a "
+                       "value with blanks)");
+    o.filter = "sex in 3..1";
+    CHECK_INT(svy_tab_run(&f, t, &o, &err), SVY_EINVAL);
+    o.filter = "sex < x";
+    CHECK_INT(svy_tab_run(&f, t, &o, &err), SVY_EINVAL);
+    CHECK_STR(err.msg, "--filter: '<' compares numbers, got 'x'");
     o.filter = "sex ==";
     CHECK_INT(svy_tab_run(&f, t, &o, &err), SVY_EINVAL);
     o.filter = "sex in 1,,2";
     CHECK_INT(svy_tab_run(&f, t, &o, &err), SVY_EINVAL);
     o.filter = "nope == 1";
     CHECK_INT(svy_tab_run(&f, t, &o, &err), SVY_EINVAL);
-    CHECK_STR(err.msg, "unknown variable 'nope'");
+    CHECK_STR(err.msg, "--filter: unknown variable 'nope'");
     CHECK(f == NULL);
     svy_tab_free(all);
     svy_table_free(t);
@@ -659,7 +744,20 @@ test_tab_spec_errors(void)
         {"table q1 stat=median\n", "tables.txt:1:15: stat: expected percent, "
                                    "mean or total, got 'median'"},
         {"table q1 color=red\n", "tables.txt:1:10: unknown key 'color': "
-                                 "expected stat, filter or title"},
+                                 "expected stat, filter, title or title@LANG"},
+        {"table q1 title@de=\"x\"\n",
+         "tables.txt:1:10: unknown language 'de' in 'title@de': expected en, "
+         "ru or ky"},
+        {"net q2 \"T\" = 1,2 label@ru=\"a\" label@ru=\"b\"\n",
+         "tables.txt:1:31: duplicate key 'label@ru'"},
+        {"net q2 \"T\" = 1,2 label@ru \"a\"\n",
+         "tables.txt:1:27: expected '=' after 'label@ru'"},
+        {"net q2 \"T\" = 1,2 label@ru=a\n",
+         "tables.txt:1:27: expected a quoted label after 'label@ru'"},
+        {"net q2 \"T\" = 1,2 title@ru=\"a\"\n",
+         "tables.txt:1:18: unknown key 'title@ru': expected label@LANG"},
+        {"mrset p \"P\" = a,b \"x\"\n",
+         "tables.txt:1:19: expected label@LANG=\"...\" after the list"},
         {"table q1 title=\"x\n", "tables.txt:1:16: unterminated string"},
         {"table q1 title\n", "tables.txt:1:15: expected '=' after 'title'"},
         {"net q2 Trust = 1,2\n", "tables.txt:1:8: expected a quoted label"},
@@ -773,12 +871,12 @@ test_tab_spec_run(void)
 
 static const struct check_case cases[] = {
     CASE(test_tab_apistrat_r),   CASE(test_tab_letters),
-    CASE(test_tab_refusals),     CASE(test_tab_base_all),
-    CASE(test_tab_write_csv),    CASE(test_tab_writer_find),
-    CASE(test_tab_write_json),   CASE(test_tab_text_lang),
-    CASE(test_tab_adjust),       CASE(test_tab_filter),
-    CASE(test_tab_calibrated_r), CASE(test_tab_spec_errors),
-    CASE(test_tab_spec_run),
+    CASE(test_tab_letters_wide), CASE(test_tab_refusals),
+    CASE(test_tab_base_all),     CASE(test_tab_write_csv),
+    CASE(test_tab_writer_find),  CASE(test_tab_write_json),
+    CASE(test_tab_text_lang),    CASE(test_tab_adjust),
+    CASE(test_tab_filter),       CASE(test_tab_calibrated_r),
+    CASE(test_tab_spec_errors),  CASE(test_tab_spec_run),
 };
 
 CHECK_MAIN(cases)
