@@ -1,6 +1,7 @@
 /*
  * svy-qc - fieldwork quality checks: duplicate ids, exact and near
- * duplicate interviews, speeders, and interviewers who stand out.  The
+ * duplicate interviews, speeders, straightliners, item nonresponse, and
+ * interviewers who stand out.  The
  * work is in the qc module (include/svy/qc.h); this file maps options and
  * survey.conf keys onto svy_qc_opts and writes the results.
  */
@@ -15,13 +16,15 @@ static const char usage[] =
     "usage: svy-qc [-v] [-s survey] [--id var] [--interviewer var]\n"
     "              [--duration var] [--min-duration seconds]\n"
     "              [--match-threshold share] [--questions var,...]\n"
+    "              [--grids var,.../var,...] [--max-nonresponse share]\n"
     "              [--summary file] [--strict] [-j threads] [-d delim]\n"
     "              [-e utf-8|cp1251|auto] [-o flags] [file]\n";
 
 static const char help[] =
     "Flag duplicate ids, exact duplicate interviews, near-duplicates\n"
-    "(largest share of identical answers with another interview) and\n"
-    "speeders; summarise by interviewer.  See svy-qc(1) for the rules.\n"
+    "(largest share of identical answers with another interview),\n"
+    "speeders, straightliners and item nonresponse; summarise by\n"
+    "interviewer.  See svy-qc(1) for the rules.\n"
     "\n"
     "  -s, --survey DIR      codebook, and id, interviewer and duration\n"
     "                        from survey.conf\n"
@@ -33,6 +36,10 @@ static const char help[] =
     "                        the median duration)\n"
     "      --match-threshold X  near-duplicate above X (default 0.85)\n"
     "      --questions VAR,...  questions compared (default: svy-qc(1))\n"
+    "      --grids V,V,V/V,V,V  grids checked for straightlining\n"
+    "                        (default: from the codebook; '' for none)\n"
+    "      --max-nonresponse X  flag more than X don't know, refused or\n"
+    "                        empty answers (default 0.3)\n"
     "      --summary FILE    per-interviewer summary CSV\n"
     "      --strict          exit 1 when anything is flagged\n"
     "  -j, --threads N       threads for the comparison (default: all)\n"
@@ -41,8 +48,8 @@ static const char help[] =
     "  -h, --help            show this help\n"
     "      --version         show the version\n"
     "\n"
-    "An unknown variable is a usage error (2); a duration that is not a\n"
-    "number is bad input (3).\n"
+    "An unknown variable is a usage error (2); a bad grid, or a duration\n"
+    "or grid answer that is not a number, is bad input (3).\n"
     "\n" TOOL_EXIT_HELP;
 
 enum {
@@ -52,6 +59,8 @@ enum {
     OPT_MIN,
     OPT_THR,
     OPT_Q,
+    OPT_GRIDS,
+    OPT_MAXNR,
     OPT_SUM,
     OPT_STRICT,
     OPT_VERSION
@@ -70,6 +79,8 @@ static const struct option longopts[] = {
     {"min-duration", required_argument, NULL, OPT_MIN},
     {"match-threshold", required_argument, NULL, OPT_THR},
     {"questions", required_argument, NULL, OPT_Q},
+    {"grids", required_argument, NULL, OPT_GRIDS},
+    {"max-nonresponse", required_argument, NULL, OPT_MAXNR},
     {"summary", required_argument, NULL, OPT_SUM},
     {"strict", no_argument, NULL, OPT_STRICT},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -152,6 +163,12 @@ main(int argc, char **argv)
                 tool_die(EXIT_USAGE, "--match-threshold: expected 0 < x <= 1");
             break;
         case OPT_Q: questions = optarg; break;
+        case OPT_GRIDS: opts.grids = optarg; break;
+        case OPT_MAXNR:
+            opts.max_nonresponse = tool_double_arg(optarg, "--max-nonresponse");
+            if (!(opts.max_nonresponse > 0 && opts.max_nonresponse <= 1))
+                tool_die(EXIT_USAGE, "--max-nonresponse: expected 0 < x <= 1");
+            break;
         case OPT_SUM: summary = optarg; break;
         case OPT_STRICT: strict = 1; break;
         case OPT_VERSION: tool_version();

@@ -23,9 +23,19 @@
  *    below opts->speed_fraction (default 0.5) times the median duration.
  *    An empty duration is never a speeder; any other non-number is an
  *    error.
+ *  - straightliner: in some grid, the interview has at least
+ *    SVY_QC_STRAIGHT_MIN valid answers and they are all equal.  A valid
+ *    answer is one that is neither empty nor a user-missing code of the
+ *    codebook; valid answers must be numbers.  The within-person spread
+ *    of a grid is the standard deviation of its valid answers (divisor
+ *    k - 1, as R's sd(); none with fewer than 2).
+ *  - nonresponse: the share of questions answered don't know or refused
+ *    (a user-missing code of the codebook) plus the share left empty is
+ *    above opts->max_nonresponse (default 0.3).
  *  - an interviewer stands out on a check when they have at least 5
- *    interviews and their share flagged exceeds the overall share by more
- *    than 3 binomial standard errors: share > p + 3 sqrt(p (1 - p) / n).
+ *    interviews, at least 2 of them flagged, and their share flagged
+ *    exceeds the overall share by more than 3 binomial standard errors:
+ *    share > p + 3 sqrt(p (1 - p) / n).
  *
  * Ownership: svy_qc_run copies nothing it does not need; the result owns
  * its rows, groups and strings, and the table may be freed afterwards.
@@ -49,8 +59,17 @@
 /* Default speeder fraction of the median duration. */
 #define SVY_QC_SPEED_FRACTION 0.5
 
-/* An interviewer stands out only with at least this many interviews. */
+/* An interviewer stands out only with at least this many interviews, */
 #define SVY_QC_MIN_GROUP 5
+
+/* and at least this many of them flagged by the check. */
+#define SVY_QC_MIN_FLAGGED 2
+
+/* Straightlining needs at least this many valid answers in the grid. */
+#define SVY_QC_STRAIGHT_MIN 3
+
+/* Default nonresponse flag: more than this share of the questions. */
+#define SVY_QC_MAX_NONRESPONSE 0.3
 
 /*
  * Options; zero means default.  Column names are borrowed for the call.
@@ -64,6 +83,12 @@
  *  - source: the file name used in messages ("data.csv").
  *  - threads: worker threads for the pair comparison; 0 means the number
  *    of online processors, at most 8.
+ *  - grids: the grids, as "a,b,c/d,e,f" (grids separated by '/', the
+ *    variables of a grid by ','; each grid at least SVY_QC_STRAIGHT_MIN
+ *    variables); "" means none; NULL means svy_qc_default_grids.
+ *  - codebook: also the source of the user-missing codes (don't know,
+ *    refused) of the grids and of item nonresponse; without one no answer
+ *    is user-missing.
  */
 typedef struct svy_qc_opts {
     const char *id;
@@ -77,27 +102,39 @@ typedef struct svy_qc_opts {
     double min_duration;    /* seconds; 0 means the median rule */
     double speed_fraction;  /* of the median; 0 means 0.5 */
     double match_threshold; /* 0 means SVY_QC_MATCH_THRESHOLD */
+    double max_nonresponse; /* 0 means SVY_QC_MAX_NONRESPONSE */
     int threads;
+    const char *grids;
 } svy_qc_opts;
 
 /* The checks of one interview (one table row, same index). */
 typedef struct svy_qc_row {
-    int dup_id;        /* 0/1 */
-    int dup_interview; /* 0/1 */
-    size_t dup_of;     /* row it duplicates; SIZE_MAX when none */
-    double max_match;  /* share in [0, 1]; NaN with fewer than 2 rows */
-    size_t match_row;  /* most similar other row; SIZE_MAX when none */
-    int near_dup;      /* 0/1 */
-    double duration;   /* seconds; NaN when empty or not checked */
-    int speeder;       /* 0/1 */
+    int dup_id;         /* 0/1 */
+    int dup_interview;  /* 0/1 */
+    size_t dup_of;      /* row it duplicates; SIZE_MAX when none */
+    double max_match;   /* share in [0, 1]; NaN with fewer than 2 rows */
+    size_t match_row;   /* most similar other row; SIZE_MAX when none */
+    int near_dup;       /* 0/1 */
+    double duration;    /* seconds; NaN when empty or not checked */
+    int speeder;        /* 0/1 */
+    int straightliner;  /* 0/1: in any grid (svy_qc_grid_* for each) */
+    double dk_share;    /* don't know or refused; NaN without questions */
+    double empty_share; /* left empty; NaN without questions */
+    int nonresponse;    /* 0/1 */
 } svy_qc_row;
 
-/* The checks a row can fail, in column order of the outputs. */
+/*
+ * The checks a row can fail, in column order of the outputs.  Checklist:
+ * a new check needs its name in check_names and a case in row_flag (qc.c),
+ * its columns in both writers, and a line in svy-qc(1).
+ */
 typedef enum svy_qc_check {
     SVY_QC_DUP_ID = 0,
     SVY_QC_DUP_INTERVIEW,
     SVY_QC_NEAR_DUP,
     SVY_QC_SPEEDER,
+    SVY_QC_STRAIGHT,
+    SVY_QC_NONRESPONSE,
     SVY_QC_NCHECKS
 } svy_qc_check;
 
@@ -116,6 +153,8 @@ typedef struct svy_qc_group {
     double share[SVY_QC_NCHECKS];
     int stands_out[SVY_QC_NCHECKS];
     double mean_max_match; /* NaN when not computed */
+    double dk_rate;        /* mean dk_share of the interviews */
+    double empty_rate;     /* mean empty_share of the interviews */
 } svy_qc_group;
 
 typedef struct svy_qc svy_qc;
@@ -135,9 +174,25 @@ svy_status svy_qc_default_questions(const svy_table *t, const svy_qc_opts *opts,
                                     const char ***out, size_t *n, svy_err *err);
 
 /*
+ * The default grids of 't' from 'cb', in the syntax of opts->grids:
+ * every run of at least SVY_QC_STRAIGHT_MIN cat variables that are
+ * adjacent in the codebook and present in 't', whose names share the
+ * prefix before their last '_' (q2_president, q2_police, ...), with the
+ * same user-missing codes and the same value-label codes, of which at
+ * least 3 are not user-missing (a rating scale; a set of 0/1 items is not
+ * a grid).  '*out' is "" when there is none, or when 'cb' is NULL; the
+ * caller frees it.
+ */
+svy_status svy_qc_default_grids(const svy_table *t, const svy_codebook *cb,
+                                char **out, svy_err *err);
+
+/*
  * Run every check on 't'.  Errors: SVY_EINVAL "unknown variable 'x'" when
- * a named column is not in 't' (a usage error), SVY_EDATA
- * "FILE:LINE: duration 'abc' is not a number", SVY_ENOMEM.  On success
+ * a named column is not in 't' (a usage error), SVY_EPARSE for a bad
+ * grid ("grid 2: unknown variable 'x'", "grid 1: empty variable name",
+ * "grid 1: 'x' listed twice", "grid 3 is empty", "grid 1: 2 variables,
+ * a grid needs at least 3"), SVY_EDATA "FILE:LINE: column 'dur': not a
+ * number 'abc'" for a duration or a valid grid answer, SVY_ENOMEM.  On success
  * '*out' owns the result.
  */
 svy_status svy_qc_run(svy_qc **out, const svy_table *t, const svy_qc_opts *opts,
@@ -153,6 +208,24 @@ const svy_qc_row *svy_qc_row_at(const svy_qc *qc, size_t i);
 /* Number of questions compared and the name of question 'i'. */
 size_t svy_qc_nquestions(const svy_qc *qc);
 const char *svy_qc_question(const svy_qc *qc, size_t i);
+
+/*
+ * The grids checked: their number, the name of grid 'g' (the prefix its
+ * variables share before their last '_', else its first variable) and its
+ * number of variables.  Borrowed.
+ */
+size_t svy_qc_ngrids(const svy_qc *qc);
+const char *svy_qc_grid_name(const svy_qc *qc, size_t g);
+size_t svy_qc_grid_size(const svy_qc *qc, size_t g);
+
+/*
+ * Row 'i' in grid 'g': the number of valid answers, their standard
+ * deviation (NaN with fewer than 2), and whether they are a straight line
+ * (1), not (0), or too few to say (-1, fewer than SVY_QC_STRAIGHT_MIN).
+ */
+size_t svy_qc_grid_nvalid(const svy_qc *qc, size_t i, size_t g);
+double svy_qc_grid_sd(const svy_qc *qc, size_t i, size_t g);
+int svy_qc_grid_straight(const svy_qc *qc, size_t i, size_t g);
 
 /* The median duration over rows with one (NaN when none). */
 double svy_qc_median_duration(const svy_qc *qc);
@@ -171,15 +244,18 @@ const svy_qc_group *svy_qc_group_at(const svy_qc *qc, size_t i);
 /*
  * Write the flags CSV: a header and one record per row, in table order:
  * id,interviewer,line,dup_id,dup_interview,dup_of,max_match,match_id,
- * near_dup,duration,speeder.  Shares are written with 4 decimals.
+ * near_dup,duration,speeder, then sd_G,straight_G for each grid G,
+ * straightliner,dk_share,empty_share,nonresponse.  Shares and standard
+ * deviations are written with 4 decimals; a check that was not made
+ * (no duration, no grid, too few answers) is left empty.
  */
 svy_status svy_qc_write_flags(const svy_qc *qc, svy_output *o, svy_err *err);
 
 /*
  * Write the summary CSV: one record per interviewer, then one named
  * "(all)": interviewer,interviews,median_duration, each check's share,
- * mean_max_match, and stands_out (the names of the checks that stand out,
- * separated by blanks, or empty).
+ * mean_max_match, dk_rate, empty_rate, and stands_out (the names of the checks
+ * that stand out, separated by blanks, or empty).
  */
 svy_status svy_qc_write_summary(const svy_qc *qc, svy_output *o, svy_err *err);
 

@@ -339,6 +339,205 @@ test_qc_pairs_naive(void)
     svy_table_free(t);
 }
 
+/*
+ * Grids and nonresponse on one table.  Codebook: t1..t3 have don't know
+ * codes 8 and 9.  Row by row (grid t = t1,t2,t3; questions t1,t2,t3,x):
+ *   1: 2,2,2      straight, SD 0
+ *   2: 3,8,3      two valid answers: SD 0, too few to call (-1)
+ *   3: 1,2,3      SD 1 (mean 2, squares 1+0+1 over 2)
+ *   4: 4,4,9,""   DK 1/4 and empty 1/4 (x): 0.5 > 0.3, nonresponse
+ *   5: 1,"",1     one empty in the grid: two valid, SD 0; empty 1/4
+ */
+static void
+test_qc_grids_nonresponse(void)
+{
+    svy_table *cbt = fixture("variable,type,missing\nid,id,\n"
+                             "t1,cat,\"8,9\"\nt2,cat,\"8,9\"\nt3,cat,\"8,9\"\n"
+                             "x,cat,\n");
+    svy_table *t = fixture("id,t1,t2,t3,x\n"
+                           "1,2,2,2,1\n"
+                           "2,3,8,3,1\n"
+                           "3,1,2,3,1\n"
+                           "4,4,4,9,\n"
+                           "5,1,,1,1\n");
+    static const char *const q[] = {"t1", "t2", "t3", "x"};
+    svy_codebook *cb = NULL;
+    svy_qc_opts o = {0};
+    svy_qc *qc = NULL;
+    svy_err err = SVY_ERR_INIT;
+
+    CHECK_INT(
+        svy_codebook_from_tables(&cb, cbt, "codebook.csv", NULL, NULL, NULL),
+        SVY_OK);
+    o.id = "id";
+    o.questions = q;
+    o.nquestions = 4;
+    o.codebook = cb;
+    o.grids = "t1,t2,t3";
+    CHECK_INT(svy_qc_run(&qc, t, &o, &err), SVY_OK);
+    CHECK_INT(svy_qc_ngrids(qc), 1);
+    CHECK_STR(svy_qc_grid_name(qc, 0), "t1");
+    CHECK_INT(svy_qc_grid_size(qc, 0), 3);
+    CHECK_INT(svy_qc_grid_straight(qc, 0, 0), 1);
+    CHECK_NEAR(svy_qc_grid_sd(qc, 0, 0), 0, 0);
+    CHECK_INT(svy_qc_grid_nvalid(qc, 1, 0), 2);
+    CHECK_INT(svy_qc_grid_straight(qc, 1, 0), -1);
+    CHECK_NEAR(svy_qc_grid_sd(qc, 2, 0), 1, 1e-15);
+    CHECK_INT(svy_qc_grid_straight(qc, 2, 0), 0);
+    CHECK_INT(svy_qc_grid_nvalid(qc, 3, 0), 2);
+    CHECK_INT(svy_qc_grid_nvalid(qc, 4, 0), 2);
+    CHECK_INT(svy_qc_row_at(qc, 0)->straightliner, 1);
+    CHECK_INT(svy_qc_row_at(qc, 1)->straightliner, 0);
+    CHECK_INT(svy_qc_count(qc, SVY_QC_STRAIGHT), 1);
+    CHECK_NEAR(svy_qc_row_at(qc, 1)->dk_share, 0.25, 0);
+    CHECK_NEAR(svy_qc_row_at(qc, 3)->dk_share, 0.25, 0);
+    CHECK_NEAR(svy_qc_row_at(qc, 3)->empty_share, 0.25, 0);
+    CHECK_INT(svy_qc_row_at(qc, 3)->nonresponse, 1);
+    CHECK_NEAR(svy_qc_row_at(qc, 4)->empty_share, 0.25, 0);
+    CHECK_INT(svy_qc_row_at(qc, 4)->nonresponse, 0);
+    CHECK_INT(svy_qc_count(qc, SVY_QC_NONRESPONSE), 1);
+    /* One group: the mean of the shares, 2 DK in 20 answers. */
+    CHECK_NEAR(svy_qc_group_at(qc, 0)->dk_rate, 0.1, 1e-15);
+    CHECK_NEAR(svy_qc_group_at(qc, 0)->empty_rate, 0.1, 1e-15);
+    svy_qc_free(qc);
+
+    /*
+     * A lower bar (0.2) also flags rows 2 and 5 (0.25 each).  Without a
+     * codebook 8 and 9 are answers like any other: row 2's grid is 3,8,3.
+     */
+    o.max_nonresponse = 0.2;
+    CHECK_INT(svy_qc_run(&qc, t, &o, &err), SVY_OK);
+    CHECK_INT(svy_qc_count(qc, SVY_QC_NONRESPONSE), 3);
+    svy_qc_free(qc);
+    o.max_nonresponse = 0;
+    o.codebook = NULL;
+    CHECK_INT(svy_qc_run(&qc, t, &o, &err), SVY_OK);
+    CHECK_INT(svy_qc_grid_straight(qc, 1, 0), 0);
+    CHECK_NEAR(svy_qc_grid_sd(qc, 1, 0), sqrt(25.0 / 3), 1e-12);
+    CHECK_NEAR(svy_qc_row_at(qc, 3)->dk_share, 0, 0);
+    svy_qc_free(qc);
+    svy_codebook_free(cb);
+    svy_table_free(cbt);
+    svy_table_free(t);
+}
+
+/* Grid specs that must fail, with their messages; no grid is no check. */
+static void
+test_qc_grid_errors(void)
+{
+    static const struct {
+        const char *spec, *msg;
+    } bad[] = {
+        {"a,b", "grid 1: 2 variables, a grid needs at least 3"},
+        {"a,b,c/", "grid 2 is empty"},
+        {"/a,b,c", "grid 1 is empty"},
+        {"a,,c", "grid 1: empty variable name"},
+        {"a,b,c,", "grid 1: empty variable name"},
+        {"a,b,zz", "grid 1: unknown variable 'zz'"},
+        {"a,b,a", "grid 1: 'a' listed twice"},
+        {"a,b,c/a,c,b", "grid 2: name 'a' already used by grid 1"},
+    };
+    svy_table *t = fixture("id,a,b,c\n1,1,2,3\n2,x,2,2\n");
+    svy_qc_opts o = {0};
+    svy_qc *qc = NULL;
+    svy_err err = SVY_ERR_INIT;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        o.grids = bad[i].spec;
+        CHECK_INT(svy_qc_run(&qc, t, &o, &err), SVY_EPARSE);
+        CHECK_STR(err.msg, bad[i].msg);
+        CHECK(qc == NULL);
+    }
+    o.grids = "a,b,c";
+    CHECK_INT(svy_qc_run(&qc, t, &o, &err), SVY_EDATA);
+    CHECK_STR(err.msg, "<data>:3: column 'a': not a number 'x'");
+    o.grids = "";
+    CHECK_INT(svy_qc_run(&qc, t, &o, &err), SVY_OK);
+    CHECK_INT(svy_qc_ngrids(qc), 0);
+    CHECK_INT(svy_qc_count(qc, SVY_QC_STRAIGHT), 0);
+    svy_qc_free(qc);
+    svy_table_free(t);
+}
+
+/*
+ * Default grids: q1_a..q1_c (a 4-point scale with DK) is one; the 0/1
+ * set q2_*, the pair q3_* and q4_* (a different missing code on q4_c) are
+ * not.
+ */
+static void
+test_qc_default_grids(void)
+{
+    svy_table *cbt = fixture("variable,type,missing\nid,id,\n"
+                             "q1_a,cat,8\nq1_b,cat,8\nq1_c,cat,8\n"
+                             "q2_1,cat,\nq2_2,cat,\nq2_3,cat,\n"
+                             "q3_a,cat,\nq3_b,cat,\n"
+                             "q4_a,cat,\nq4_b,cat,\nq4_c,cat,9\n");
+    svy_buf vb = SVY_BUF_INIT;
+    svy_table *vt, *t;
+    svy_codebook *cb = NULL;
+    char *spec = NULL;
+
+    svy_buf_puts(&vb, "variable,code\n");
+    for (const char *v = "q1_a\0q1_b\0q1_c\0"; *v; v += 5)
+        for (int c = 1; c <= 4; c++)
+            svy_buf_printf(&vb, "%s,%d\n", v, c == 4 ? 8 : c);
+    for (const char *v = "q2_1\0q2_2\0q2_3\0"; *v; v += 5)
+        svy_buf_printf(&vb, "%s,0\n%s,1\n", v, v);
+    for (const char *v = "q3_a\0q3_b\0q4_a\0q4_b\0q4_c\0"; *v; v += 5)
+        svy_buf_printf(&vb, "%s,1\n%s,2\n%s,3\n", v, v, v);
+    vt = fixture(vb.data);
+    t = fixture("id,q1_a,q1_b,q1_c,q2_1,q2_2,q2_3,q3_a,q3_b,q4_a,q4_b,q4_c\n"
+                "1,1,1,1,0,0,0,1,1,1,1,1\n");
+    CHECK_INT(svy_codebook_from_tables(&cb, cbt, "codebook.csv", vt,
+                                       "values.csv", NULL),
+              SVY_OK);
+    CHECK_INT(svy_qc_default_grids(t, cb, &spec, NULL), SVY_OK);
+    /* q1 has only 3 points besides DK 8: 1, 2, 3. */
+    CHECK_STR(spec, "q1_a,q1_b,q1_c");
+    free(spec);
+    CHECK_INT(svy_qc_default_grids(t, NULL, &spec, NULL), SVY_OK);
+    CHECK_STR(spec, "");
+    free(spec);
+    svy_codebook_free(cb);
+    svy_buf_release(&vb);
+    svy_table_free(vt);
+    svy_table_free(cbt);
+    svy_table_free(t);
+}
+
+/*
+ * A rare check: 40 interviewers of 10 interviews, one speeder in all (A00
+ * has it).  p = 1/400 puts the bar p + 3 SE at 0.05, below A00's 0.1, so
+ * only the rule's second condition (at least 2 flagged) keeps A00
+ * unmarked; a second speeder of A00 marks them.
+ */
+static void
+test_qc_stands_out_rare(void)
+{
+    for (int extra = 0; extra < 2; extra++) {
+        svy_buf b = SVY_BUF_INIT;
+        svy_table *t;
+        svy_qc_opts o = opts3();
+        svy_qc *qc = NULL;
+
+        svy_buf_puts(&b, "id,iv,dur,a,b,c\n");
+        for (int r = 0; r < 400; r++)
+            svy_buf_printf(&b, "%d,A%02d,%d,%d,%d,%d\n", r, r % 40,
+                           r == 0 || (extra && r == 40) ? 100 : 1000, r % 7,
+                           r % 11, r % 13);
+        t = fixture(b.data);
+        o.min_duration = 500;
+        CHECK_INT(svy_qc_run(&qc, t, &o, NULL), SVY_OK);
+        CHECK_STR(svy_qc_group_at(qc, 0)->interviewer, "A00");
+        CHECK_INT(svy_qc_count(qc, SVY_QC_SPEEDER), (size_t)(1 + extra));
+        CHECK_INT(svy_qc_group_at(qc, 0)->stands_out[SVY_QC_SPEEDER], extra);
+        CHECK_INT(svy_qc_group_at(qc, 1)->stands_out[SVY_QC_SPEEDER], 0);
+        svy_qc_free(qc);
+        svy_table_free(t);
+        svy_buf_release(&b);
+    }
+}
+
 static const struct check_case cases[] = {
     CASE(test_qc_dup_id),
     CASE(test_qc_exact_and_match),
@@ -348,6 +547,10 @@ static const struct check_case cases[] = {
     CASE(test_qc_groups),
     CASE(test_qc_default_questions),
     CASE(test_qc_pairs_naive),
+    CASE(test_qc_grids_nonresponse),
+    CASE(test_qc_grid_errors),
+    CASE(test_qc_default_grids),
+    CASE(test_qc_stands_out_rare),
 };
 
 CHECK_MAIN(cases)
