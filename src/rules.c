@@ -20,6 +20,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +70,11 @@ enum op {
     N_OR,
     N_NOT,
     N_IN,
+    N_KIN,
     N_SIN,
-    N_CALL
+    N_CALL,
+    N_MISSV, /* missing(numeric variable) */
+    N_SYSV   /* sysmis(numeric variable) */
 };
 
 enum fn {
@@ -81,6 +85,7 @@ enum fn {
     F_COUNT,
     F_NVALID,
     F_MISSING,
+    F_SYSMIS,
     F_ABS,
     F_ROUND,
     F_ANY,
@@ -96,8 +101,8 @@ static const struct {
 } fns[F_N] = {
     {"mean", 1, -1, 0},   {"sum", 1, -1, 0},   {"min", 1, -1, 0},
     {"max", 1, -1, 0},    {"count", 1, -1, 0}, {"nvalid", 1, -1, 1},
-    {"missing", 1, 1, 1}, {"abs", 1, 1, 0},    {"round", 1, 2, 0},
-    {"any", 1, -1, 0},    {"all", 1, -1, 0},
+    {"missing", 1, 1, 1}, {"sysmis", 1, 1, 1}, {"abs", 1, 1, 0},
+    {"round", 1, 2, 0},   {"any", 1, -1, 0},   {"all", 1, -1, 0},
 };
 
 typedef struct node {
@@ -107,7 +112,7 @@ typedef struct node {
     size_t slot;  /* N_VAR, N_SVAR */
     int a, b;     /* children, -1 for none */
     int fn;       /* N_CALL */
-    size_t first; /* N_CALL: into args; N_IN: into items */
+    size_t first; /* N_CALL: into args; N_IN: items; N_KIN: ranges */
     size_t n;
 } node;
 
@@ -123,6 +128,7 @@ typedef struct slot {
     const svy_var *var;
     svy_column *col; /* set while applying */
     double *val;     /* T_NUM cache while applying */
+    double *own_val; /* 'val' when allocated; NULL when it is the column's */
     unsigned char *umiss;
 } slot;
 
@@ -137,6 +143,7 @@ typedef struct stmt {
     int src;    /* recode source slot */
     int expr, cond;
     char *msg;
+    char *where; /* "FILE:LINE" for the audit log's rule column */
     size_t rfirst, rn;
     size_t rows;
 } stmt;
@@ -532,6 +539,13 @@ parse_call(parser *P, token *name)
             return oom(P);
         r->args[r->nargs++] = tmp[i];
     }
+    /* missing(x) and sysmis(x) of a numeric variable: one node, no call. */
+    if ((fn == F_MISSING || fn == F_SYSMIS) && r->nodes[tmp[0]].op == N_VAR) {
+        int m = new_node(P, fn == F_MISSING ? N_MISSV : N_SYSV, T_NUM, -1, -1);
+        if (m >= 0)
+            r->nodes[m].slot = r->nodes[tmp[0]].slot;
+        return m;
+    }
     int n = new_node(P, N_CALL, T_NUM, -1, -1);
     if (n < 0)
         return -1;
@@ -650,6 +664,24 @@ parse_add(parser *P)
     return a;
 }
 
+/* 1 when node 'n' is a number constant (maybe negated); its value in *v. */
+static int
+const_num(const svy_rules *r, int n, double *v)
+{
+    const node *x = &r->nodes[n];
+    if (x->op == N_NUM) {
+        if (v)
+            *v = x->num;
+        return 1;
+    }
+    if (x->op == N_NEG && r->nodes[x->a].op == N_NUM) {
+        if (v)
+            *v = -r->nodes[x->a].num;
+        return 1;
+    }
+    return 0;
+}
+
 /* The list after 'in': items 'v' or 'lo..hi', separated by commas. */
 static int
 parse_in(parser *P, int lhs, const token *in_tok)
@@ -694,9 +726,32 @@ parse_in(parser *P, int lhs, const token *in_tok)
     if (paren && expect(P, "',' or ')'", is_op(peek(P), ")")) < 0)
         return -1;
     (void)in_tok;
-    int x = new_node(P, lt == T_STR ? N_SIN : N_IN, T_NUM, lhs, -1);
+    /*
+     * A list of constants (the usual "q1 in 1..5, 8, 9") becomes a list
+     * of number ranges, tested in one loop without evaluating nodes.
+     */
+    int konst = lt != T_STR;
+    for (size_t k = first; k < r->nitems && konst; k++)
+        konst = const_num(r, r->items[k].lo, NULL) &&
+                (r->items[k].hi < 0 || const_num(r, r->items[k].hi, NULL));
+    size_t rfirst = r->nranges;
+    for (size_t k = first; k < r->nitems && konst; k++) {
+        range rg = {0, 0, 0};
+        const_num(r, r->items[k].lo, &rg.lo);
+        rg.hi = rg.lo;
+        if (r->items[k].hi >= 0)
+            const_num(r, r->items[k].hi, &rg.hi);
+        if (!GROW(r->ranges, r->nranges, r->capranges))
+            return oom(P);
+        r->ranges[r->nranges++] = rg;
+    }
+    int x = new_node(P,
+                     konst         ? N_KIN
+                     : lt == T_STR ? N_SIN
+                                   : N_IN,
+                     T_NUM, lhs, -1);
     if (x >= 0) {
-        r->nodes[x].first = first;
+        r->nodes[x].first = konst ? rfirst : first;
         r->nodes[x].n = n;
     }
     return x;
@@ -1030,6 +1085,14 @@ parse_stmt(parser *P)
     }
     if (rc == 0 && !GROW(r->stmts, r->nstmts, r->capstmts))
         rc = oom(P);
+    if (rc == 0) {
+        svy_buf wb = SVY_BUF_INIT;
+        if (svy_buf_printf(&wb, "%s:%zu", r->name, st.line) ||
+            (st.where = svy_buf_detach(&wb, NULL)) == NULL) {
+            svy_buf_release(&wb);
+            rc = oom(P);
+        }
+    }
     if (rc < 0) {
         free(st.msg);
         return -1;
@@ -1119,11 +1182,13 @@ svy_rules_free(svy_rules *r)
         free(r->nodes[i].s);
     for (size_t i = 0; i < r->nslots; i++) {
         free(r->slots[i].name);
-        free(r->slots[i].val);
+        free(r->slots[i].own_val);
         free(r->slots[i].umiss);
     }
-    for (size_t i = 0; i < r->nstmts; i++)
+    for (size_t i = 0; i < r->nstmts; i++) {
         free(r->stmts[i].msg);
+        free(r->stmts[i].where);
+    }
     free(r->nodes);
     free(r->args);
     free(r->items);
@@ -1151,12 +1216,10 @@ eval_str(const svy_rules *r, int n, size_t row)
         return x->s;
     if (x->op == N_SVAR) {
         const slot *sl = &r->slots[x->slot];
-        char nb[SVY_NUM_BUFSZ];
-        size_t len;
         if (svy_column_type(sl->col) != SVY_TEXT)
             return NULL; /* string slots are text columns (see apply) */
-        const char *s = svy_column_format(sl->col, row, nb, &len);
-        return len ? s : NULL;
+        const char *s = svy_column_text(sl->col, row);
+        return *s ? s : NULL;
     }
     return NULL;
 }
@@ -1167,8 +1230,14 @@ truthy(double v)
     return !isnan(v) && v != 0;
 }
 
+/* 10^k for k = 0..22, all exact in a double, as pow(10, k) gives them. */
+static const double pow10_exact[23] = {
+    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
 /* Whether argument node 'n' is missing: NaN, empty or a user-missing code. */
-static int
+static inline int
 arg_missing(const svy_rules *r, int n, size_t row, double *v)
 {
     const node *x = &r->nodes[n];
@@ -1176,13 +1245,13 @@ arg_missing(const svy_rules *r, int n, size_t row, double *v)
         *v = NAN;
         return eval_str(r, n, row) == NULL;
     }
+    if (x->op == N_VAR) {
+        const slot *sl = &r->slots[x->slot];
+        *v = sl->val[row];
+        return isnan(*v) || (sl->umiss && sl->umiss[row]);
+    }
     *v = eval(r, n, row);
-    if (isnan(*v))
-        return 1;
-    if (x->op == N_VAR && r->slots[x->slot].umiss &&
-        r->slots[x->slot].umiss[row])
-        return 1;
-    return 0;
+    return isnan(*v);
 }
 
 /*
@@ -1199,13 +1268,20 @@ call(const svy_rules *r, const node *x, size_t row)
 
     switch (x->fn) {
     case F_MISSING: return arg_missing(r, (int)a[0], row, &v);
+    case F_SYSMIS:
+        /* Only system missing: a user-missing code is a value here. */
+        if (r->nodes[a[0]].type == T_STR)
+            return eval_str(r, (int)a[0], row) == NULL;
+        return isnan(eval(r, (int)a[0], row));
     case F_ABS: return fabs(eval(r, (int)a[0], row));
     case F_ROUND: {
         double d = x->n > 1 ? eval(r, (int)a[1], row) : 0;
         v = eval(r, (int)a[0], row);
         if (isnan(d))
             return NAN;
-        double p = pow(10, d);
+        /* Exact powers of ten from a table; pow() for the rest. */
+        double p =
+            d >= 0 && d <= 22 && d == (int)d ? pow10_exact[(int)d] : pow(10, d);
         return round(v * p) / p;
     }
     case F_COUNT:
@@ -1254,41 +1330,26 @@ leaf(const svy_rules *r, int n, size_t row)
         return x->num;
     if (x->op == N_VAR)
         return r->slots[x->slot].val[row];
+    if (x->op == N_MISSV) {
+        const slot *v = &r->slots[x->slot];
+        return isnan(v->val[row]) || (v->umiss && v->umiss[row]);
+    }
     return eval(r, n, row);
 }
 
 /*
- * The value of numeric node 'n' on 'row'.  NaN is missing: arithmetic
- * propagates it for free, and IEEE comparisons with NaN are already false
- * except '!=', handled explicitly so that every comparison with missing is
- * false, as the man page promises.
+ * The operators that are rare in a rules file, or costly anyway (string
+ * comparisons, 'in' over expressions, function calls), are kept out of
+ * eval() so that eval stays small: its prologue is paid on every node.
  */
-static double
-eval(const svy_rules *r, int n, size_t row)
+static __attribute__((noinline)) double
+eval_rare(const svy_rules *r, int n, size_t row)
 {
     const node *x = &r->nodes[n];
-    double l, rv;
+    double l;
     const char *sl, *sr;
 
     switch (x->op) {
-    case N_NUM: return x->num;
-    case N_VAR: return r->slots[x->slot].val[row];
-    case N_NEG: return -leaf(r, x->a, row);
-    case N_ADD: return leaf(r, x->a, row) + leaf(r, x->b, row);
-    case N_SUB: return leaf(r, x->a, row) - leaf(r, x->b, row);
-    case N_MUL: return leaf(r, x->a, row) * leaf(r, x->b, row);
-    case N_DIV:
-        rv = leaf(r, x->b, row);
-        return rv == 0 ? NAN : leaf(r, x->a, row) / rv;
-    case N_EQ: return leaf(r, x->a, row) == leaf(r, x->b, row);
-    case N_NE:
-        l = leaf(r, x->a, row);
-        rv = leaf(r, x->b, row);
-        return !isnan(l) && !isnan(rv) && l != rv;
-    case N_LT: return leaf(r, x->a, row) < leaf(r, x->b, row);
-    case N_LE: return leaf(r, x->a, row) <= leaf(r, x->b, row);
-    case N_GT: return leaf(r, x->a, row) > leaf(r, x->b, row);
-    case N_GE: return leaf(r, x->a, row) >= leaf(r, x->b, row);
     case N_SEQ:
     case N_SNE:
     case N_SLT:
@@ -1309,9 +1370,6 @@ eval(const svy_rules *r, int n, size_t row)
         default: return c >= 0;
         }
     }
-    case N_AND: return truthy(leaf(r, x->a, row)) && truthy(leaf(r, x->b, row));
-    case N_OR: return truthy(leaf(r, x->a, row)) || truthy(leaf(r, x->b, row));
-    case N_NOT: return !truthy(leaf(r, x->a, row));
     case N_IN: {
         l = leaf(r, x->a, row);
         if (isnan(l))
@@ -1341,7 +1399,96 @@ eval(const svy_rules *r, int n, size_t row)
     }
 }
 
+/*
+ * The value of numeric node 'n' on 'row'.  NaN is missing: arithmetic
+ * propagates it for free, and IEEE comparisons with NaN are already false
+ * except '!=', handled explicitly so that every comparison with missing is
+ * false, as the man page promises.
+ */
+static double
+eval(const svy_rules *r, int n, size_t row)
+{
+    const node *x = &r->nodes[n];
+    double l, rv;
+
+    switch (x->op) {
+    case N_NUM: return x->num;
+    case N_VAR: return r->slots[x->slot].val[row];
+    case N_NEG: return -leaf(r, x->a, row);
+    case N_ADD: return leaf(r, x->a, row) + leaf(r, x->b, row);
+    case N_SUB: return leaf(r, x->a, row) - leaf(r, x->b, row);
+    case N_MUL: return leaf(r, x->a, row) * leaf(r, x->b, row);
+    case N_DIV:
+        rv = leaf(r, x->b, row);
+        return rv == 0 ? NAN : leaf(r, x->a, row) / rv;
+    case N_EQ: return leaf(r, x->a, row) == leaf(r, x->b, row);
+    case N_NE:
+        l = leaf(r, x->a, row);
+        rv = leaf(r, x->b, row);
+        return !isnan(l) && !isnan(rv) && l != rv;
+    case N_LT: return leaf(r, x->a, row) < leaf(r, x->b, row);
+    case N_LE: return leaf(r, x->a, row) <= leaf(r, x->b, row);
+    case N_GT: return leaf(r, x->a, row) > leaf(r, x->b, row);
+    case N_GE: return leaf(r, x->a, row) >= leaf(r, x->b, row);
+    case N_AND: return truthy(leaf(r, x->a, row)) && truthy(leaf(r, x->b, row));
+    case N_OR: return truthy(leaf(r, x->a, row)) || truthy(leaf(r, x->b, row));
+    case N_NOT: return !truthy(leaf(r, x->a, row));
+    case N_KIN: {
+        l = leaf(r, x->a, row);
+        /* NaN fails every test, so missing is in no list. */
+        for (size_t k = 0; k < x->n; k++) {
+            const range *rg = &r->ranges[x->first + k];
+            if (l >= rg->lo && l <= rg->hi)
+                return 1;
+        }
+        return 0;
+    }
+    case N_MISSV: {
+        const slot *v = &r->slots[x->slot];
+        return isnan(v->val[row]) || (v->umiss && v->umiss[row]);
+    }
+    case N_SYSV: return isnan(r->slots[x->slot].val[row]);
+    default: return eval_rare(r, n, row);
+    }
+}
+
 /* ---- applying ---- */
+
+/*
+ * Formatting a number that is not an integer costs about 80 ns
+ * (svy_num_format), and the output has a million of them in each computed
+ * column; but a computed column holds few distinct values (means of a few
+ * codes, rounded minutes, recoded groups).  So the writer keeps, per
+ * column, a small direct-mapped cache from a double's bits to its text.
+ */
+#define FMT_CACHE 512
+
+typedef struct fmt_entry {
+    uint64_t bits;
+    int used;
+    size_t len;
+    char s[SVY_NUM_BUFSZ];
+} fmt_entry;
+
+typedef struct fmt_cache {
+    fmt_entry e[FMT_CACHE];
+} fmt_cache;
+
+/* The text of 'v' (not NaN), from the cache or formatted into it. */
+static const char *
+fmt_cached(fmt_cache *fc, double v, size_t *len)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof(bits));
+    fmt_entry *e = &fc->e[(bits * 0x9E3779B97F4A7C15ULL) >> 55];
+    if (!e->used || e->bits != bits) {
+        e->len = svy_num_format(v, e->s);
+        e->bits = bits;
+        e->used = 1;
+    }
+    *len = e->len;
+    return e->s;
+}
 
 typedef struct apply_ctx {
     svy_rules *r;
@@ -1351,7 +1498,9 @@ typedef struct apply_ctx {
     svy_buf old;
     const char **fields;
     size_t *lens;
-    char (*nb)[SVY_NUM_BUFSZ]; /* one number buffer per column */
+    fmt_cache **fc; /* a number cache per numeric column, else NULL */
+    size_t nfc;
+    double **nums; /* each column's doubles, NULL for text (write_row) */
     svy_err *err;
 } apply_ctx;
 
@@ -1376,44 +1525,27 @@ audit(apply_ctx *A, size_t row, const char *action, const char *var,
     f[2] = var;
     f[3] = old;
     f[4] = new_;
-    f[5] = NULL;
+    f[5] = st->where; /* "FILE:LINE" with the full file name */
     f[6] = st->msg ? st->msg : "";
-    /* The rule column is "FILE:LINE" with the full file name. */
-    svy_buf rb = SVY_BUF_INIT;
-    if (svy_buf_printf(&rb, "%s:%zu", A->r->name, st->line)) {
-        svy_buf_release(&rb);
-        return svy_err_set(A->err, SVY_ENOMEM, "out of memory");
-    }
-    f[5] = rb.data;
     for (int i = 0; i < 7; i++)
         n[i] = strlen(f[i]);
-    svy_status rc = svy_csv_write_row(A->opts->audit, f, n, 7, A->err);
-    svy_buf_release(&rb);
-    return rc;
+    return svy_csv_write_row(A->opts->audit, f, n, 7, A->err);
 }
 
-/* Store number 'v' (NaN for missing) into slot 's' at 'row'. */
-static svy_status
-store_num(apply_ctx *A, int s, size_t row, double v, const stmt *st,
-          int *changed)
+/*
+ * The slow half of store_num: the value differs from the cache, so compare
+ * the texts, rewrite the cell and log the change.  Kept out of line so
+ * that the fast half inlines into the statement loop.
+ */
+static __attribute__((noinline)) svy_status
+store_num_text(apply_ctx *A, slot *sl, size_t row, double v, const stmt *st,
+               int *changed)
 {
-    slot *sl = &A->r->slots[s];
     char nb[SVY_NUM_BUFSZ], ob[SVY_NUM_BUFSZ];
     size_t n, olen;
     const char *old;
     svy_status rc;
 
-    *changed = 0;
-    /*
-     * An equal number is no change, so "1.50" is never rewritten as "1.5";
-     * the cache answers that without touching the text (the hot path of
-     * compute and flag).  Missing over missing is no change only when the
-     * cell is really empty, not unreadable text.
-     */
-    double cur = sl->val[row];
-    if (cur == v || (isnan(cur) && isnan(v) &&
-                     (sl->is_new || svy_column_is_empty(sl->col, row))))
-        return SVY_OK;
     n = svy_num_format(v, nb); /* "" for NaN */
     old = svy_column_format(sl->col, row, ob, &olen);
     if (olen == n && memcmp(old, nb, n) == 0)
@@ -1433,6 +1565,37 @@ store_num(apply_ctx *A, int s, size_t row, double v, const stmt *st,
         return SVY_OK;
     return audit(A, row, st->kind == SVY_RULE_RECODE ? "recode" : "set",
                  sl->name, A->old.data ? A->old.data : "", nb, st);
+}
+
+/* Store number 'v' (NaN for missing) into slot 's' at 'row'. */
+static inline svy_status
+store_num(apply_ctx *A, int s, size_t row, double v, const stmt *st,
+          int *changed)
+{
+    slot *sl = &A->r->slots[s];
+
+    *changed = 0;
+    /*
+     * An equal number is no change, so "1.50" is never rewritten as "1.5";
+     * the cache answers that without touching the text (the hot path of
+     * compute and flag).  Missing over missing is no change only when the
+     * cell is really empty, not unreadable text.
+     */
+    double cur = sl->val[row];
+    if (cur == v || (isnan(cur) && isnan(v) &&
+                     (sl->is_new || svy_column_is_empty(sl->col, row))))
+        return SVY_OK;
+    /*
+     * A new numeric column (its array is the cache: no own_val) has no
+     * old text to compare with and no audit row: store the double and
+     * let the writer format it, once.
+     */
+    if (sl->is_new && sl->own_val == NULL) {
+        *changed = 1;
+        sl->val[row] = v;
+        return SVY_OK;
+    }
+    return store_num_text(A, sl, row, v, st, changed);
 }
 
 /* The same for a string slot; NULL 'v' is missing (an empty cell). */
@@ -1462,14 +1625,56 @@ store_str(apply_ctx *A, int s, size_t row, const char *v, const stmt *st,
                  v ? v : "", st);
 }
 
+/* The row writer's arrays for the columns 't' has now. */
+static svy_status
+writer_init(apply_ctx *A, const svy_table *t)
+{
+    size_t nc = svy_table_ncols(t);
+
+    A->fields = svy_mem_alloc(nc ? nc : 1, sizeof(*A->fields));
+    A->lens = svy_mem_alloc(nc ? nc : 1, sizeof(*A->lens));
+    A->fc = svy_mem_calloc(nc ? nc : 1, sizeof(*A->fc));
+    A->nums = svy_mem_calloc(nc ? nc : 1, sizeof(*A->nums));
+    if (A->fields == NULL || A->lens == NULL || A->fc == NULL ||
+        A->nums == NULL)
+        return svy_err_set(A->err, SVY_ENOMEM, "out of memory");
+    A->nfc = nc;
+    /* Caches only for numeric columns: a wide text table costs nothing. */
+    for (size_t c = 0; c < nc; c++)
+        if ((A->nums[c] = svy_column_nums(svy_table_col(t, c))) != NULL &&
+            (A->fc[c] = svy_mem_calloc(1, sizeof(fmt_cache))) == NULL)
+            return svy_err_set(A->err, SVY_ENOMEM, "out of memory");
+    return SVY_OK;
+}
+
+static void
+writer_free(apply_ctx *A)
+{
+    for (size_t c = 0; A->fc && c < A->nfc; c++)
+        free(A->fc[c]);
+    free(A->fields);
+    free(A->lens);
+    free(A->fc);
+    free(A->nums);
+}
+
 /* Write row 'row' of 't' as one CSV record, every column as stored. */
 static svy_status
 write_row(apply_ctx *A, const svy_table *t, size_t row, svy_output *o)
 {
     size_t nc = svy_table_ncols(t);
-    for (size_t c = 0; c < nc; c++)
-        A->fields[c] =
-            svy_column_format(svy_table_col(t, c), row, A->nb[c], &A->lens[c]);
+    svy_table_row_texts(t, row, A->fields, A->lens);
+    for (size_t c = 0; c < nc; c++) {
+        if (A->nums[c] == NULL)
+            continue;
+        double v = A->nums[c][row];
+        if (isnan(v)) {
+            A->fields[c] = "";
+            A->lens[c] = 0;
+        } else {
+            A->fields[c] = fmt_cached(A->fc[c], v, &A->lens[c]);
+        }
+    }
     return svy_csv_write_row(o, A->fields, A->lens, nc, A->err);
 }
 
@@ -1539,11 +1744,16 @@ run_stmt(apply_ctx *A, stmt *st, size_t row, unsigned char *keep)
     case SVY_RULE_RECODE: {
         double v = r->slots[st->src].val[row], nv = NAN;
         int hit = 0;
-        if (r->slots[st->src].umiss && r->slots[st->src].umiss[row])
-            v = NAN;
+        /*
+         * A user-missing code is matched only by a range that names it
+         * as an end (9=missing, 8..9=8), never from inside a wider range:
+         * 60..120=5 must not turn a "refused" 99 into an age group.
+         */
+        int um = r->slots[st->src].umiss && r->slots[st->src].umiss[row];
         for (size_t k = 0; k < st->rn && !isnan(v); k++) {
             const range *rg = &r->ranges[st->rfirst + k];
-            if (v >= rg->lo && v <= rg->hi) {
+            if (v >= rg->lo && v <= rg->hi &&
+                (!um || v == rg->lo || v == rg->hi)) {
                 nv = rg->val;
                 hit = 1;
                 break;
@@ -1586,28 +1796,71 @@ prepare(apply_ctx *A)
         if (sl->type == T_STR && svy_column_type(sl->col) != SVY_TEXT &&
             (rc = svy_column_to_text(sl->col, A->err)) != SVY_OK)
             return rc;
-        free(sl->val);
+        free(sl->own_val);
         free(sl->umiss);
-        sl->val = NULL;
+        sl->val = sl->own_val = NULL;
         sl->umiss = NULL;
         if (sl->type != T_NUM)
             continue;
-        if ((sl->val = svy_mem_alloc(rows ? rows : 1, sizeof(double))) == NULL)
+        /*
+         * A numeric new column is its own cache: its doubles are what
+         * the statements read and write, with no copy to fill or keep in
+         * step.  It holds no user-missing code, being made by the rules.
+         */
+        if (sl->is_new && svy_column_type(sl->col) == SVY_NUM) {
+            sl->val = svy_column_nums(sl->col);
+            continue;
+        }
+        if ((sl->val = sl->own_val =
+                 svy_mem_alloc(rows ? rows : 1, sizeof(double))) == NULL)
             return svy_err_set(A->err, SVY_ENOMEM, "out of memory");
         size_t nmiss = 0;
+        const char *const *codes = NULL;
+        double mnum[16];
         if (sl->var)
-            svy_var_missing(sl->var, &nmiss);
+            codes = svy_var_missing(sl->var, &nmiss);
         if (nmiss && (sl->umiss = svy_mem_calloc(rows ? rows : 1, 1)) == NULL)
             return svy_err_set(A->err, SVY_ENOMEM, "out of memory");
+        /*
+         * The codes as numbers once, so that a cell that reads as a number
+         * is matched without parsing it again; the codebook compares the
+         * same way (as numbers when both read as one, else as text).
+         */
+        for (size_t k = 0; k < nmiss && k < 16; k++)
+            if (!svy_num_parse(codes[k], strlen(codes[k]), 0, &mnum[k]))
+                mnum[k] = NAN;
+        int text = svy_column_type(sl->col) == SVY_TEXT;
         for (size_t row = 0; row < rows; row++) {
             char nb[SVY_NUM_BUFSZ];
             size_t len;
-            const char *s = svy_column_format(sl->col, row, nb, &len);
-            double v;
-            sl->val[row] = len && svy_num_parse(s, len, 0, &v) ? v : NAN;
-            if (sl->umiss && len)
+            const char *s;
+            double v = NAN;
+            int num;
+            /* Codes of one or two digits, most cells, read at sight. */
+            if (text && (s = svy_column_text(sl->col, row))[0] >= '0' &&
+                s[0] <= '9' &&
+                (!s[1] || (s[1] >= '0' && s[1] <= '9' && !s[2]))) {
+                len = s[1] ? 2 : 1;
+                v = len == 1 ? s[0] - '0' : (s[0] - '0') * 10 + (s[1] - '0');
+                num = 1;
+            } else {
+                s = svy_column_format(sl->col, row, nb, &len);
+                num = len && svy_num_parse(s, len, 0, &v);
+            }
+            sl->val[row] = num ? v : NAN;
+            if (sl->umiss == NULL || len == 0)
+                continue;
+            if (nmiss > 16) {
                 sl->umiss[row] =
                     (unsigned char)svy_var_is_missing_code(sl->var, s);
+                continue;
+            }
+            for (size_t k = 0; k < nmiss; k++)
+                if (num && !isnan(mnum[k]) ? v == mnum[k]
+                                           : strcmp(s, codes[k]) == 0) {
+                    sl->umiss[row] = 1;
+                    break;
+                }
         }
     }
     return SVY_OK;
@@ -1619,7 +1872,7 @@ svy_rules_apply(svy_rules *r, svy_table *t, const svy_rules_opts *opts,
 {
     apply_ctx A = {0};
     svy_status rc = SVY_OK;
-    size_t rows = svy_table_nrows(t), nc;
+    size_t rows = svy_table_nrows(t);
 
     if (svy_table_ncols(t) != r->base_cols)
         return svy_err_set(err, SVY_EINVAL,
@@ -1634,14 +1887,8 @@ svy_rules_apply(svy_rules *r, svy_table *t, const svy_rules_opts *opts,
         r->stmts[i].rows = 0;
     if ((rc = prepare(&A)) != SVY_OK)
         goto out;
-    nc = svy_table_ncols(t);
-    A.fields = svy_mem_alloc(nc, sizeof(*A.fields));
-    A.lens = svy_mem_alloc(nc, sizeof(*A.lens));
-    A.nb = svy_mem_alloc(nc, sizeof(*A.nb));
-    if (A.fields == NULL || A.lens == NULL || A.nb == NULL) {
-        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+    if ((rc = writer_init(&A, t)) != SVY_OK)
         goto out;
-    }
     if (opts && opts->id)
         A.id = svy_table_find(t, opts->id);
     if (opts && opts->audit) {
@@ -1663,14 +1910,12 @@ svy_rules_apply(svy_rules *r, svy_table *t, const svy_rules_opts *opts,
                 goto out;
 out:
     for (size_t i = 0; i < r->nslots; i++) {
-        free(r->slots[i].val);
+        free(r->slots[i].own_val);
         free(r->slots[i].umiss);
-        r->slots[i].val = NULL;
+        r->slots[i].val = r->slots[i].own_val = NULL;
         r->slots[i].umiss = NULL;
     }
-    free(A.fields);
-    free(A.lens);
-    free(A.nb);
+    writer_free(&A);
     svy_buf_release(&A.old);
     return rc;
 }
@@ -1703,17 +1948,12 @@ svy_rules_write_kept(const svy_table *t, const unsigned char *keep,
                      svy_output *o, svy_err *err)
 {
     apply_ctx A = {0};
-    size_t nc = svy_table_ncols(t), rows = svy_table_nrows(t);
+    size_t rows = svy_table_nrows(t);
     svy_status rc;
 
     A.err = err;
-    A.fields = svy_mem_alloc(nc ? nc : 1, sizeof(*A.fields));
-    A.lens = svy_mem_alloc(nc ? nc : 1, sizeof(*A.lens));
-    A.nb = svy_mem_alloc(nc ? nc : 1, sizeof(*A.nb));
-    if (A.fields == NULL || A.lens == NULL || A.nb == NULL) {
-        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+    if ((rc = writer_init(&A, t)) != SVY_OK)
         goto out;
-    }
     if ((rc = write_header(&A, t, o)) != SVY_OK)
         goto out;
     for (size_t row = 0; row < rows; row++)
@@ -1721,8 +1961,6 @@ svy_rules_write_kept(const svy_table *t, const unsigned char *keep,
             (rc = write_row(&A, t, row, o)) != SVY_OK)
             goto out;
 out:
-    free(A.fields);
-    free(A.lens);
-    free(A.nb);
+    writer_free(&A);
     return rc;
 }

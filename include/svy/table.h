@@ -152,6 +152,15 @@ void svy_column_set_num(svy_column *c, size_t row, double v);
 const char *svy_column_format(const svy_column *c, size_t row, char *buf,
                               size_t *len);
 
+/*
+ * For writers of whole rows: the text and length of cell 'row' of every
+ * text column of 't' into fields[c] and lens[c] (arrays of ncols); the
+ * entries of numeric columns are left as they are.  The same strings as
+ * svy_column_text, without a call and a full strlen per cell.
+ */
+void svy_table_row_texts(const svy_table *t, size_t row, const char **fields,
+                         size_t *lens);
+
 /* 1 when the cell is empty (system missing). */
 int svy_column_is_empty(const svy_column *c, size_t row);
 

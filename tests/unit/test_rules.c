@@ -5,10 +5,13 @@
  */
 #include "svy/rules.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "svy/buf.h"
 #include "svy/csv.h"
 #include "svy/io.h"
 #include "svy/num.h"
@@ -205,6 +208,95 @@ test_rules_missing(void)
     svy_table_free(t);
 }
 
+/* sysmis() and lists of constants, negative numbers and ranges included. */
+static void
+test_rules_sysmis_and_lists(void)
+{
+    unsigned char keep[3];
+    svy_rules *r = NULL;
+    svy_table *t = apply("compute a = sysmis(age)\n"
+                         "compute b = sysmis(town)\n"
+                         "compute c = sysmis(age + 1) + sysmis(missing)\n"
+                         "compute d = 0 - q5 in -3..-2, 7\n"
+                         "compute e = age in (q5 * 25, 30..31)\n"
+                         "compute f = q6 not in 3, 5..9\n",
+                         0, keep, &r);
+    if (t == NULL)
+        return;
+    CHECK_STR(cell(t, "a", 0), "0");
+    CHECK_STR(cell(t, "a", 2), "1");
+    CHECK_STR(cell(t, "b", 1), "0");
+    CHECK_STR(cell(t, "b", 2), "1");
+    CHECK_STR(cell(t, "c", 0), "1");
+    CHECK_STR(cell(t, "c", 2), "2");
+    CHECK_STR(cell(t, "d", 0), "0");
+    CHECK_STR(cell(t, "d", 1), "1");
+    CHECK_STR(cell(t, "e", 0), "1"); /* 25 == 1 * 25: not a constant list */
+    CHECK_STR(cell(t, "e", 1), "1");
+    CHECK_STR(cell(t, "e", 2), "0");
+    CHECK_STR(cell(t, "f", 0), "0");
+    CHECK_STR(cell(t, "f", 1), "1");
+    CHECK_STR(cell(t, "f", 2), "1"); /* missing is in no list */
+    svy_rules_free(r);
+    svy_table_free(t);
+}
+
+/*
+ * The writer caches the text of numbers per column: many distinct values
+ * (more than the cache holds, so entries are replaced) must each be
+ * written as svy_num_format writes them, -0 and 0 apart.
+ */
+static void
+test_rules_write_numbers(void)
+{
+    svy_buf csv = SVY_BUF_INIT, want = SVY_BUF_INIT, got = SVY_BUF_INIT;
+    svy_err err = SVY_ERR_INIT;
+    svy_rules *r = NULL;
+    svy_output *o = NULL;
+    svy_input *in = NULL;
+    const char *rules = "compute x = round(v / 7, 3) * sign\n";
+    char path[] = "/tmp/test_rules_XXXXXX", nb[SVY_NUM_BUFSZ], chunk[4096];
+    unsigned char keep[3000];
+    size_t n;
+
+    CHECK_INT(svy_buf_printf(&csv, "v,sign\n"), 0);
+    CHECK_INT(svy_buf_printf(&want, "v,sign,x\n"), 0);
+    for (int i = 0; i < 3000; i++) {
+        int v = (i * 7919) % 3000, sign = i % 3 == 0 ? -1 : 1;
+        double x = round(v / 7.0 * 1000) / 1000 * sign;
+        if (i == 5)
+            v = 0, sign = -1, x = -0.0;
+        CHECK_INT(svy_buf_printf(&csv, "%d,%d\n", v, sign), 0);
+        svy_num_format(x, nb);
+        CHECK_INT(svy_buf_printf(&want, "%d,%d,%s\n", v, sign, nb), 0);
+    }
+    svy_table *t = fixture(csv.data);
+    CHECK_INT(
+        svy_rules_compile(&r, "r.txt", rules, strlen(rules), t, NULL, &err),
+        SVY_OK);
+    CHECK_INT(svy_rules_apply(r, t, NULL, keep, &err), SVY_OK);
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    CHECK_INT(svy_output_open(&o, path, &err), SVY_OK);
+    CHECK_INT(svy_rules_write_kept(t, keep, o, &err), SVY_OK);
+    CHECK_INT(svy_output_commit(o, &err), SVY_OK);
+    CHECK_INT(svy_input_open(&in, path, &err), SVY_OK);
+    do {
+        CHECK_INT(svy_input_read(in, chunk, sizeof(chunk), &n, &err), SVY_OK);
+        CHECK_INT(svy_buf_append(&got, chunk, n), 0);
+    } while (n > 0);
+    svy_input_close(in);
+    remove(path);
+    CHECK_INT(got.len, want.len);
+    CHECK(got.len == want.len && memcmp(got.data, want.data, got.len) == 0);
+    svy_buf_release(&csv);
+    svy_buf_release(&want);
+    svy_buf_release(&got);
+    svy_rules_free(r);
+    svy_table_free(t);
+}
+
 static void
 test_rules_table_mismatch(void)
 {
@@ -241,9 +333,10 @@ test_rules_limits(void)
 }
 
 static const struct check_case cases[] = {
-    CASE(test_rules_limits),     CASE(test_rules_errors),
-    CASE(test_rules_statements), CASE(test_rules_drop_stops_row),
-    CASE(test_rules_missing),    CASE(test_rules_table_mismatch),
+    CASE(test_rules_limits),           CASE(test_rules_errors),
+    CASE(test_rules_statements),       CASE(test_rules_drop_stops_row),
+    CASE(test_rules_missing),          CASE(test_rules_table_mismatch),
+    CASE(test_rules_sysmis_and_lists), CASE(test_rules_write_numbers),
 };
 
 CHECK_MAIN(cases)
