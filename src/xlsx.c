@@ -152,6 +152,7 @@ typedef struct rec {
 
 typedef struct stream {
     const char *name;
+    const svy_codebook *codebook; /* borrowed; NULL without -s */
     long map[NF]; /* header index of each field, -1 when absent */
     int have_header;
     rec *recs;
@@ -203,6 +204,21 @@ on_row(void *ctx, const char *const *fields, const size_t *lens, size_t n,
     if (k == 5)
         return svy_err_set(err, SVY_EPARSE, "%s:%zu: unknown stat '%s'",
                            s->name, line, st);
+    /*
+     * A PII variable (or an item of a set that is one) must never reach
+     * the workbook, whoever made the stream: refuse it rather than drop
+     * rows silently, so the analyst sees that the tables are wrong.
+     */
+    static const int named[] = {F_ROW_VAR, F_COL_VAR, F_ROW_CODE};
+    for (k = 0; s->codebook && k < 3; k++) {
+        const char *nm = fields[s->map[named[k]]];
+        const svy_var *v = svy_codebook_find(s->codebook, nm);
+        if (v && svy_var_pii(v))
+            return svy_err_set(err, SVY_EPARSE,
+                               "%s:%zu: variable '%s' is marked as PII in "
+                               "the codebook: a report never shows it",
+                               s->name, line, nm);
+    }
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 64;
         rec *r = realloc(s->recs, cap * sizeof *r);
@@ -1138,6 +1154,7 @@ svy_xlsx_report(const char *out, const char *stream_path,
     lxw_error le;
 
     s.name = strcmp(stream_path, "-") ? stream_path : "<stdin>";
+    s.codebook = opts->codebook;
     if ((rc = slurp(&data, stream_path, err)) != SVY_OK)
         goto out;
     names[nin] = s.name;

@@ -28,7 +28,7 @@ echo "== svy-info: region and vote intention, weighted by the design weight"
 svy-info -s . --lang ru --freq region,q3 -w dweight "$out/kg-demo.csv"
 
 echo
-echo "== svy-qc: duplicates, near-duplicates, speeders, interviewers that stand out"
+echo "== svy-qc: duplicates, near-duplicates, speeders, straightlining, nonresponse, interviewers that stand out"
 svy-qc -s . --match-threshold 0.9 --min-duration 600 -v \
     --summary "$out/kg-demo-qc-summary.csv" -o "$out/kg-demo-qc.csv" \
     "$out/kg-demo.csv"
