@@ -1721,8 +1721,21 @@ static const char *const csv_header[] = {
     "col_var", "col_code", "col_label", "col_letter", "n_unw",    "base_unw",
     "base_w",  "base_eff", "estimate",  "se",         "ci_low",   "ci_high",
     "deff",    "sig",      "df1",       "df2",        "p",        "low_base",
-    "base",    "filter"};
+    "base",    "filter",   "level",     "sig1",       "sig2",     "adjust",
+    "min_base"};
 #define NCSV (sizeof(csv_header) / sizeof(csv_header[0]))
+
+/*
+ * The run's settings, formatted once and repeated on every record, so that
+ * a reader of the stream (svy-report) states the confidence level, the
+ * test levels and the base threshold that were really used.
+ */
+typedef struct csv_state {
+    svy_output *o;
+    char level[SVY_NUM_BUFSZ], sig1[SVY_NUM_BUFSZ], sig2[SVY_NUM_BUFSZ];
+    char min_base[SVY_NUM_BUFSZ];
+    const char *adjust;
+} csv_state;
 
 static int
 csv_accept(const char *format)
@@ -1733,14 +1746,28 @@ csv_accept(const char *format)
 static svy_status
 csv_begin(void **state, const svy_tab_meta *m, svy_output *o, svy_err *err)
 {
-    (void)m;
-    *state = o;
-    return svy_csv_write_row(o, csv_header, NULL, NCSV, err);
+    csv_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    st->o = o;
+    svy_num_format(m->level, st->level);
+    svy_num_format(m->sig[0], st->sig1);
+    if (m->sig[1] > 0)
+        svy_num_format(m->sig[1], st->sig2);
+    svy_num_format(m->min_base, st->min_base);
+    st->adjust = m->adjust == SVY_TAB_ADJUST_BONFERRONI ? "bonferroni" : "none";
+    svy_status rc = svy_csv_write_row(o, csv_header, NULL, NCSV, err);
+    if (rc != SVY_OK)
+        free(st); /* svy_tab_write calls end only after a good begin */
+    else
+        *state = st;
+    return rc;
 }
 
 static svy_status
 csv_row(void *state, const svy_tab_cell *c, svy_err *err)
 {
+    const csv_state *st = state;
     char num[13][SVY_NUM_BUFSZ];
     const double v[13] = {
         (double)c->table, c->n_unw, c->base_unw, c->base_w,  c->base_eff,
@@ -1762,16 +1789,18 @@ csv_row(void *state, const svy_tab_cell *c, svy_err *err)
         num[6],        num[7],      num[8],
         num[9],        c->sig,      num[10],
         num[11],       num[12],     is_test(c) ? "" : c->low_base ? "1" : "0",
-        c->base,       c->filter};
-    return svy_csv_write_row(state, row, NULL, NCSV, err);
+        c->base,       c->filter,   st->level,
+        st->sig1,      st->sig2,    st->adjust,
+        st->min_base};
+    return svy_csv_write_row(st->o, row, NULL, NCSV, err);
 }
 
 static svy_status
 csv_end(void *state, int ok, svy_err *err)
 {
-    (void)state;
     (void)ok;
     (void)err;
+    free(state);
     return SVY_OK;
 }
 

@@ -137,6 +137,11 @@ enum {
     F_DEFF,
     F_BASE_DEF,
     F_FILTER,
+    F_LEVEL,
+    F_SIG1,
+    F_SIG2,
+    F_ADJUST,
+    F_MIN_BASE,
     NF,
     NREQ = F_DF1
 };
@@ -144,7 +149,8 @@ static const char *const fname[NF] = {
     "table",    "title",    "stat",      "row_var",    "row_code", "row_label",
     "col_var",  "col_code", "col_label", "col_letter", "base_unw", "base_w",
     "estimate", "sig",      "df1",       "df2",        "p",        "base_eff",
-    "se",       "low_base", "deff",      "base",       "filter"};
+    "se",       "low_base", "deff",      "base",       "filter",
+    "level",    "sig1",     "sig2",      "adjust",     "min_base"};
 
 typedef struct rec {
     char *f[NF]; /* owned; "" when absent */
@@ -300,6 +306,7 @@ enum {
     W_FBASE,
     W_FSIG,
     W_FSIG2,
+    W_FBONF,
     W_FLOW,
     W_FNET,
     W_FMR,
@@ -366,6 +373,8 @@ static const char *const words[NW][SVY_NLANG] = {
      "Тамгалар: ошол тамгалуу мамычалардан маанилүү жогору (мамычалардын "
      "t-тести, кичине тамгалар p < %g%s); ишеним деңгээли %g%%"},
     {", uppercase p < %g", ", прописные p < %g", ", баш тамгалар p < %g"},
+    {", Bonferroni-adjusted", ", с поправкой Бонферрони",
+     ", Бонферрони түзөтүүсү менен"},
     {"! base below %g respondents: no column test, read with caution",
      "! база меньше %g респондентов: без теста, интерпретировать осторожно",
      "! негиз %g респонденттен аз: тест жок, этият болуңуз"},
@@ -406,6 +415,7 @@ typedef struct ctx {
     svy_lang lang;
     const svy_json *wj; /* the weighting report, or NULL */
     double min_base, level, sig[2];
+    int bonferroni; /* the stream's column tests were Bonferroni-adjusted */
     double n_sample; /* largest unweighted base of a total column */
     svy_xlsx_notes notes;
     char *seen[1024]; /* "var\x1fcode" of the labels that fell back */
@@ -592,6 +602,33 @@ relabel(ctx *c, stream *s, svy_err *err)
     return rc;
 }
 
+/*
+ * svy-tab repeats its run's settings on every record: where the stream
+ * has them they are what was really used, so they win over the options
+ * (which remain for streams made by other tools).  The first record
+ * speaks for all: one svy-tab run writes the same values throughout.
+ */
+static void
+settings_from_stream(ctx *c, const stream *s)
+{
+    if (s->n == 0)
+        return;
+    char *const *f = s->recs[0].f;
+    double v;
+    if (s->map[F_LEVEL] >= 0 && (v = num(f[F_LEVEL]), v > 0 && v < 1))
+        c->level = v;
+    if (s->map[F_SIG1] >= 0 && (v = num(f[F_SIG1]), v > 0 && v < 1))
+        c->sig[0] = v;
+    if (s->map[F_SIG2] >= 0) {
+        v = num(f[F_SIG2]);
+        c->sig[1] = v > 0 && v < c->sig[0] ? v : 0;
+    }
+    if (s->map[F_MIN_BASE] >= 0 && (v = num(f[F_MIN_BASE]), v >= 0))
+        c->min_base = v;
+    if (s->map[F_ADJUST] >= 0)
+        c->bonferroni = !strcmp(f[F_ADJUST], "bonferroni");
+}
+
 /* ---- table sheets ---- */
 
 /* The first row of estimates, below the three base rows. */
@@ -647,7 +684,7 @@ table_sheet(ctx *c, const stream *s, size_t a, size_t b, const char *name,
     size_t step = is_prop ? 1 : 2; /* a mean or total has an SE row */
     double w0 = 10, total_sum = 0;
     int any_low = 0, any_net = 0, is_mr = 0;
-    char sig2[64], sigline[512], lowline[256], filtline[512];
+    char sig2[160], sigline[512], lowline[256], filtline[512];
     svy_buf tests = SVY_BUF_INIT, foot = SVY_BUF_INIT;
     svy_status rc = SVY_OK;
 
@@ -662,12 +699,22 @@ table_sheet(ctx *c, const stream *s, size_t a, size_t b, const char *name,
             if (!strcmp(R[cols[j]].f[F_COL_VAR], R[i].f[F_COL_VAR]) &&
                 !strcmp(R[cols[j]].f[F_COL_CODE], R[i].f[F_COL_CODE]))
                 break;
-        if (j == nc && nc < 256)
+        if (j == nc && nc == 256)
+            return svy_err_set(err, SVY_EPARSE,
+                               "%s: table %s has more than 256 banner columns: "
+                               "split its banner",
+                               s->name, R[a].f[F_TABLE]);
+        if (j == nc)
             cols[nc++] = i;
         for (j = 0; j < nr; j++)
             if (!strcmp(R[rows[j]].f[F_ROW_CODE], R[i].f[F_ROW_CODE]))
                 break;
-        if (j == nr && nr < 1024)
+        if (j == nr && nr == 1024)
+            return svy_err_set(err, SVY_EPARSE,
+                               "%s: table %s has more than 1024 categories: "
+                               "not a table for a report",
+                               s->name, R[a].f[F_TABLE]);
+        if (j == nr)
             rows[nr++] = i;
         if (!strcmp(R[i].f[F_COL_VAR], "total")) {
             double bu = num(R[i].f[F_BASE_UNW]);
@@ -787,6 +834,10 @@ table_sheet(ctx *c, const stream *s, size_t a, size_t b, const char *name,
     sig2[0] = '\0';
     if (c->sig[1] > 0)
         wfmt(sig2, sizeof sig2, W(c, W_FSIG2), c->sig[1]);
+    if (c->bonferroni) {
+        size_t used = strlen(sig2);
+        snprintf(sig2 + used, sizeof sig2 - used, "%s", W(c, W_FBONF));
+    }
     wfmt(sigline, sizeof sigline, W(c, W_FSIG), c->sig[0], sig2,
          100 * c->level);
     wfmt(lowline, sizeof lowline, W(c, W_FLOW), c->min_base);
@@ -1189,6 +1240,7 @@ svy_xlsx_report(const char *out, const char *stream_path,
     c.level = opts->level > 0 && opts->level < 1 ? opts->level : 0.95;
     c.sig[0] = opts->sig[0] > 0 ? opts->sig[0] : 0.05;
     c.sig[1] = opts->sig[1] > 0 ? opts->sig[1] : 0;
+    settings_from_stream(&c, &s);
     if (opts->codebook && (rc = relabel(&c, &s, err)) != SVY_OK)
         goto out;
     /* The temporary file beside 'out', renamed over it when complete. */

@@ -331,10 +331,15 @@ test_tab_write_csv(void)
                                 "col_var,col_code,col_label,col_letter,n_unw,"
                                 "base_unw,base_w,base_eff,estimate,se,ci_low,"
                                 "ci_high,deff,sig,df1,df2,p,low_base,base,"
-                                "filter\n");
-            if (n == 1)
+                                "filter,level,sig1,sig2,adjust,min_base\n");
+            if (n == 1) {
                 CHECK(strncmp(line, "1,y,mean,y,,,total,,Total,,4,4,4,4,5,",
                               37) == 0);
+                /* the run's defaults, repeated on every record */
+                const char *tail = ",valid,,0.95,0.05,,none,30\n";
+                size_t ll = strlen(line), tl = strlen(tail);
+                CHECK(ll > tl && strcmp(line + ll - tl, tail) == 0);
+            }
             n++;
         }
         fclose(f);
