@@ -17,6 +17,7 @@
 #include "svy/bind.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #define NONE UINT32_MAX   /* cell has no target in the margin */
 #define MAX_LISTED 10     /* rows named in a missing-value error */
 #define COUNT_SLACK 0.001 /* population vs count targets */
+#define THREAD_ROWS 65536 /* rows from which base weights get a thread */
 
 struct ctx {
     const svy_table *t;
@@ -190,6 +192,57 @@ read_base(struct ctx *r)
             r->src, row_line(r, first), r->o->base,
             kind < 0 ? "not a number" : "not positive", text, more);
     }
+}
+
+/* read_base on a second thread, with its own error record. */
+struct base_job {
+    struct ctx r;
+    svy_err err;
+    svy_status rc;
+};
+
+static void *
+base_main(void *arg)
+{
+    struct base_job *j = arg;
+
+    j->rc = read_base(&j->r);
+    return NULL;
+}
+
+/*
+ * Parse the base weights and group the rows into cells.  The two passes
+ * over the rows are independent (each reads its own columns and fills its
+ * own part of the binding), so on a large table they run side by side on
+ * two threads.  A base weight error is reported first either way, as in
+ * the order of bind.h.
+ */
+static svy_status
+base_and_cells(struct ctx *r)
+{
+    struct base_job j;
+    pthread_t tid;
+    svy_status rc;
+
+    memset(&j, 0, sizeof(j));
+    j.r = *r;
+    j.r.err = &j.err;
+    if (r->b->n < THREAD_ROWS ||
+        pthread_create(&tid, NULL, base_main, &j) != 0) {
+        if ((rc = read_base(r)) != SVY_OK)
+            return rc;
+        return svy_cells_build(&r->b->cells, r->t, r->b->vars_, r->b->nvars_,
+                               r->err);
+    }
+    rc = svy_cells_build(&r->b->cells, r->t, r->b->vars_, r->b->nvars_,
+                         r->err);
+    pthread_join(tid, NULL);
+    if (j.rc != SVY_OK) {
+        if (r->err)
+            *r->err = j.err;
+        return j.rc;
+    }
+    return rc;
 }
 
 /*
@@ -619,8 +672,7 @@ svy_bind_new(svy_bind **out, const svy_table *t, const svy_targets *tg,
     if ((r.b = calloc(1, sizeof(*r.b))) == NULL)
         return nomem(err);
     r.b->n = svy_table_nrows(t);
-    if ((rc = bind_columns(&r)) || (rc = read_base(&r)) ||
-        (rc = svy_cells_build(&r.b->cells, t, r.b->vars_, r.b->nvars_, err)))
+    if ((rc = bind_columns(&r)) || (rc = base_and_cells(&r)))
         goto out;
     r.b->row_cell = svy_cells_rows(r.b->cells);
     r.b->ncells = svy_cells_count(r.b->cells);

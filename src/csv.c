@@ -25,6 +25,7 @@
  */
 #include "svy/csv.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -89,15 +90,29 @@ fail(struct reader *r, svy_status code, const char *fmt, ...)
     r->rc = svy_err_set(r->err, code, "%s:%zu: %s", r->name, r->rec_line, what);
 }
 
-/* Count line feeds in n bytes. */
+/*
+ * Count line feeds in n bytes, eight at a time: a memchr call per line
+ * costs more than looking at every byte when lines are short.  In
+ * w = word ^ LFs, a byte is zero exactly where the word had a LF, and
+ * ~(((w & 0x7f..) + 0x7f..) | w | 0x7f..) sets the top bit of exactly
+ * those bytes (no carry crosses a byte).
+ */
 static size_t
 count_lf(const char *s, size_t n)
 {
-    size_t k = 0;
-    const char *end = s + n;
+    const uint64_t lf = 0x0a0a0a0a0a0a0a0aULL, low = 0x7f7f7f7f7f7f7f7fULL;
+    size_t k = 0, i = 0;
 
-    while ((s = memchr(s, '\n', (size_t)(end - s))) != NULL)
-        k++, s++;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w, t;
+        memcpy(&w, s + i, sizeof(w));
+        w ^= lf;
+        t = ~(((w & low) + low) | w | low) >> 7;
+        /* one bit a byte: their sum is in the top byte of the product */
+        k += (size_t)((t * 0x0101010101010101ULL) >> 56);
+    }
+    for (; i < n; i++)
+        k += s[i] == '\n';
     return k;
 }
 
@@ -146,6 +161,13 @@ grow_fields(struct reader *r)
     return 0;
 }
 
+/* Bytes on_field must look at: line breaks and NUL. */
+static const unsigned char field_scan[256] = {
+    ['\0'] = 1,
+    ['\n'] = 1,
+    ['\r'] = 1,
+};
+
 /*
  * The field callback: count the line breaks inside the field (only a
  * quoted field can hold one), refuse NUL bytes, and append the field and
@@ -168,8 +190,11 @@ on_field(void *s, size_t len, void *data)
     /* Most fields are a few bytes: a plain loop beats a memchr call. */
     if (len < 32) {
         size_t i;
-        int nul = 0;
-        for (i = 0; i < len; i++) {
+        int nul = 0, any = 0;
+        /* One table lookup a byte finds the rare field that needs a look. */
+        for (i = 0; i < len; i++)
+            any |= field_scan[(unsigned char)p[i]];
+        for (i = 0; i < len && any; i++) {
             r->nl_in_rec +=
                 p[i] == '\n' ||
                 (p[i] == '\r' && (i + 1 == len || p[i + 1] != '\n'));
@@ -863,25 +888,232 @@ svy_csv_write_file(const svy_table *t, const char *path, svy_err *err)
 
 /*
  * Records (see csv.h).  In record mode each record is serialised at once
- * with the writer's quoting into one growing text buffer, with its end
- * offset; the kept columns go to a small table through the ordinary column
- * pushes.  Writing is then a memcpy of each record plus the added cells.
+ * with the writer's quoting, and the kept columns go to a small table
+ * through the ordinary column pushes.  Writing is then a memcpy of each
+ * record plus the added cells.
+ *
+ * Reading a large file, that work runs on two threads: libcsv's byte loop
+ * and the checks of every field take about as long as everything else,
+ * so the parsing thread serialises each record into a batch, and copies
+ * the fields of the kept columns beside it, and a consumer thread appends
+ * full batches to the text and pushes the kept fields into the table.  A
+ * batch ends at a record's end, so a record is never split.  Sixteen
+ * batches of about half a MiB are in flight, enough that neither thread
+ * waits for the other when the machine is busy and one of them is
+ * descheduled for a while.  The consumer starts with the first full
+ * batch, so a small file is read on one thread; if it cannot be started,
+ * batches are consumed on the parsing thread.  When the consumer fails
+ * (out of memory), the parse stops at the next hand-over with its error:
+ * it concerns an earlier record than any the parser could still reject.
+ * Files read whole (see csv.h) take the single-thread path.
  */
+#ifndef RELAY_SLOTS
+#define RELAY_SLOTS 16
+#endif
+#ifndef RELAY_BYTES
+#define RELAY_BYTES (512 * 1024)
+#endif
+
+struct rrow {
+    size_t end, line; /* end of the record in the batch text; its line */
+};
+
+struct rbatch {
+    svy_buf text; /* records, back to back, no line ends */
+    struct rrow *rows;
+    size_t nrows, rcap;
+    svy_buf kept;  /* the kept fields, each NUL-terminated */
+    size_t *klens; /* and their lengths */
+    size_t nk, kcap;
+    int full; /* handed over and not yet consumed */
+    /* The parsing thread writes its batch's fields for every field; the
+     * consumer writes the next slot's 'full'.  Padding keeps the two off
+     * one cache line (false sharing made the parser a third slower). */
+    char pad_[64];
+};
+
+struct relay {
+    struct rbatch slot[RELAY_SLOTS];
+    size_t fill; /* the slot the parsing thread fills */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t tid;
+    int started;      /* 1 running, 0 not yet, -1 could not start */
+    int done, failed; /* under 'mu' while running */
+    svy_status rc;    /* the consumer's, with 'err' */
+    svy_err err;
+};
+
 struct svy_records {
-    svy_buf header; /* canonical header, no line end */
-    svy_buf text;   /* every record, back to back */
-    size_t *ends;   /* end of record i in 'text' */
+    /* Written by the consumer while reading. */
+    svy_buf text; /* every record, back to back */
+    size_t *ends; /* end of record i in 'text' */
     size_t n, cap;
     svy_table *t;
-    int whole; /* the table holds every column */
-    /* Reading only. */
+    char pad_[64]; /* the parser's fields below on other cache lines */
+    svy_buf header; /* canonical header, no line end */
+    int whole;      /* the table holds every column */
+    /* Reading only; the parsing thread reads these for every field. */
+    struct rbatch *cur; /* the batch being filled */
     const svy_csv_opts *opts;
     const char *const *keep;
     const char *replace;
     struct svy_csv_builder b;
-    svy_column **kmap; /* per header column: its kept column, or NULL */
+    svy_column **kmap;  /* per header column: its kept column, or NULL */
+    svy_column **kcols; /* the kept columns in header order */
     size_t ncols, nkept;
+    struct relay *rl;
 };
+
+/* Append batch 'b' to the records: the text, the ends, the kept fields. */
+static svy_status
+relay_consume(svy_records *r, const struct rbatch *b, svy_err *err)
+{
+    size_t base = r->text.len, k, j, kk = 0, koff = 0;
+    svy_status rc;
+
+    if (svy_buf_append(&r->text, b->text.data, b->text.len) != SVY_OK)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    if (r->n + b->nrows > r->cap) {
+        void *p = r->ends;
+        if (svy_mem_grow(&p, &r->cap, r->n + b->nrows, sizeof(*r->ends)) < 0)
+            return svy_err_set(err, SVY_ENOMEM, "out of memory");
+        r->ends = p;
+    }
+    for (k = 0; k < b->nrows; k++) {
+        r->ends[r->n++] = base + b->rows[k].end;
+        for (j = 0; j < r->nkept; j++, kk++) {
+            if ((rc = svy_column_push_text(r->kcols[j], b->kept.data + koff,
+                                           b->klens[kk], err)) != SVY_OK)
+                return rc;
+            koff += b->klens[kk] + 1;
+        }
+        if ((rc = svy_table_commit_row(r->t, b->rows[k].line, err)) != SVY_OK)
+            return rc;
+    }
+    return SVY_OK;
+}
+
+static void *
+relay_main(void *arg)
+{
+    svy_records *r = arg;
+    struct relay *rl = r->rl;
+    size_t take = 0;
+
+    for (;;) {
+        struct rbatch *b = &rl->slot[take];
+        svy_status rc;
+
+        pthread_mutex_lock(&rl->mu);
+        while (!b->full && !rl->done)
+            pthread_cond_wait(&rl->cv, &rl->mu);
+        if (!b->full) {
+            pthread_mutex_unlock(&rl->mu);
+            break;
+        }
+        pthread_mutex_unlock(&rl->mu);
+        rc = relay_consume(r, b, &rl->err);
+        pthread_mutex_lock(&rl->mu);
+        b->full = 0;
+        if (rc != SVY_OK) {
+            rl->failed = 1;
+            rl->rc = rc;
+        }
+        pthread_cond_broadcast(&rl->cv);
+        pthread_mutex_unlock(&rl->mu);
+        if (rc != SVY_OK)
+            break;
+        take = (take + 1) % RELAY_SLOTS;
+    }
+    return NULL;
+}
+
+/*
+ * Hand the filled batch over and wait for the next slot to be free.  The
+ * first hand-over starts the consumer; without one, the batch is consumed
+ * here.  Returns the consumer's status once it has failed.
+ */
+static svy_status
+relay_publish(svy_records *r, svy_err *err)
+{
+    struct relay *rl = r->rl;
+    struct rbatch *b = &rl->slot[rl->fill], *next = b;
+    svy_status rc = SVY_OK;
+
+    if (rl->started == 0) {
+        rl->started = -1;
+        if (pthread_mutex_init(&rl->mu, NULL) == 0) {
+            if (pthread_cond_init(&rl->cv, NULL) != 0)
+                pthread_mutex_destroy(&rl->mu);
+            else if (pthread_create(&rl->tid, NULL, relay_main, r) != 0) {
+                pthread_cond_destroy(&rl->cv);
+                pthread_mutex_destroy(&rl->mu);
+            } else {
+                rl->started = 1;
+            }
+        }
+    }
+    if (rl->started < 0) {
+        if ((rc = relay_consume(r, b, &rl->err)) != SVY_OK) {
+            rl->failed = 1;
+            rl->rc = rc;
+        }
+    } else {
+        rl->fill = (rl->fill + 1) % RELAY_SLOTS;
+        next = &rl->slot[rl->fill];
+        pthread_mutex_lock(&rl->mu);
+        b->full = 1;
+        pthread_cond_broadcast(&rl->cv);
+        while (next->full && !rl->failed)
+            pthread_cond_wait(&rl->cv, &rl->mu);
+        rc = rl->failed ? rl->rc : SVY_OK;
+        pthread_mutex_unlock(&rl->mu);
+    }
+    svy_buf_reset(&next->text);
+    svy_buf_reset(&next->kept);
+    next->nrows = next->nk = 0;
+    r->cur = next;
+    if (rc != SVY_OK && err)
+        *err = rl->err;
+    return rc;
+}
+
+/* Stop the consumer once it has taken every batch; its status. */
+static svy_status
+relay_finish(svy_records *r, svy_err *err)
+{
+    struct relay *rl = r->rl;
+    size_t k;
+    svy_status rc = SVY_OK;
+
+    if (rl == NULL)
+        return SVY_OK;
+    if (rl->started > 0) {
+        pthread_mutex_lock(&rl->mu);
+        rl->done = 1;
+        pthread_cond_broadcast(&rl->cv);
+        pthread_mutex_unlock(&rl->mu);
+        pthread_join(rl->tid, NULL);
+        pthread_cond_destroy(&rl->cv);
+        pthread_mutex_destroy(&rl->mu);
+    }
+    if (rl->failed) {
+        rc = rl->rc;
+        if (err)
+            *err = rl->err;
+    }
+    for (k = 0; k < RELAY_SLOTS; k++) {
+        svy_buf_release(&rl->slot[k].text);
+        svy_buf_release(&rl->slot[k].kept);
+        free(rl->slot[k].rows);
+        free(rl->slot[k].klens);
+    }
+    free(rl);
+    r->rl = NULL;
+    r->cur = NULL;
+    return rc;
+}
 
 /* Serialise 'n' fields as one canonical record (no line end) into 'b'. */
 static svy_status
@@ -949,57 +1181,111 @@ records_header(void *ctx, const char *const *names, size_t n,
     if (rc != SVY_OK)
         return svy_err_set(err, SVY_ENOMEM, "out of memory");
     r->ncols = n;
+    if ((r->kcols = calloc(n ? n : 1, sizeof(*r->kcols))) == NULL ||
+        (r->rl = calloc(1, sizeof(*r->rl))) == NULL)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    r->cur = &r->rl->slot[0];
     for (i = 0; i < n; i++) {
         if (!wanted(r, names[i], i))
             continue;
         if ((rc = svy_table_add_column(r->t, names[i], SVY_TEXT, &r->kmap[i],
                                        err)) != SVY_OK)
             return rc;
-        r->nkept++;
+        r->kcols[r->nkept++] = r->kmap[i];
     }
     return SVY_OK;
 }
 
-/* One field: onto the record text, and into its kept column if any. */
+/* One field: onto the batch's record text, and beside it if kept. */
 static svy_status
 records_field(void *ctx, size_t i, const char *s, size_t len, svy_err *err)
 {
     svy_records *r = ctx;
-    svy_buf *b = &r->text;
+    struct rbatch *b;
+    svy_buf *t;
     char *p;
 
     if (r->whole)
         return svy_csv_table_sink.field(&r->b, i, s, len, err);
-    if (b->len + 2 * len + 4 > b->cap && svy_buf_grow(b, 2 * len + 3) != 0)
+    b = r->cur;
+    t = &b->text;
+    if (t->len + 2 * len + 4 > t->cap && svy_buf_grow(t, 2 * len + 3) != 0)
         return svy_err_set(err, SVY_ENOMEM, "out of memory");
-    p = b->data + b->len;
+    p = t->data + t->len;
     if (i > 0)
         *p++ = ',';
-    if (r->ncols == 1 && len == 0) /* not a blank line: see write_row */
+    if (len > 0 && len < 16) {
+        /* Most fields are a few bytes: copy them while looking for what
+         * would need quotes, and quote (over the copy) only then. */
+        size_t k;
+        unsigned char sp = 0;
+        for (k = 0; k < len; k++) {
+            p[k] = s[k];
+            sp |= special[(unsigned char)s[k]];
+        }
+        if (sp || s[0] == ' ' || s[0] == '\t' || s[len - 1] == ' ' ||
+            s[len - 1] == '\t')
+            p = put_field(p, s, len);
+        else
+            p += len;
+    } else if (r->ncols == 1 && len == 0) { /* not a blank line */
         *p++ = '"', *p++ = '"';
-    else
+    } else {
         p = put_field(p, s, len);
-    b->len = (size_t)(p - b->data);
-    return r->kmap[i] ? svy_column_push_text(r->kmap[i], s, len, err) : SVY_OK;
+    }
+    t->len = (size_t)(p - t->data);
+    if (r->kmap[i] == NULL)
+        return SVY_OK;
+    if (b->nk == b->kcap) {
+        void *q = b->klens;
+        if (svy_mem_grow(&q, &b->kcap, b->nk + 1, sizeof(*b->klens)) < 0)
+            return svy_err_set(err, SVY_ENOMEM, "out of memory");
+        b->klens = q;
+    }
+    /* With a NUL, which the consumer hands on as the field's end. */
+    if (b->kept.len + len + 2 > b->kept.cap &&
+        svy_buf_grow(&b->kept, len + 1) != SVY_OK)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    p = b->kept.data + b->kept.len;
+    if (len < 16) {
+        size_t k;
+        for (k = 0; k < len; k++)
+            p[k] = s[k];
+    } else {
+        memcpy(p, s, len);
+    }
+    p[len] = '\0';
+    b->kept.len += len + 1;
+    b->klens[b->nk++] = len;
+    return SVY_OK;
 }
 
-/* The end of a record: its end offset and the kept columns' row. */
+/* The end of a record: its end and line; a full batch is handed over. */
 static svy_status
 records_row(void *ctx, const char *const *fields, const size_t *lens, size_t n,
             size_t line, svy_err *err)
 {
     svy_records *r = ctx;
+    struct rbatch *b;
 
     if (r->whole)
         return svy_csv_table_sink.row(&r->b, fields, lens, n, line, err);
-    if (r->n == r->cap) {
-        void *p = r->ends;
-        if (svy_mem_grow(&p, &r->cap, r->n + 1, sizeof(*r->ends)) < 0)
+    b = r->cur;
+    if (b->nrows == b->rcap) {
+        void *p = b->rows;
+        if (svy_mem_grow(&p, &b->rcap, b->nrows + 1, sizeof(*b->rows)) < 0)
             return svy_err_set(err, SVY_ENOMEM, "out of memory");
-        r->ends = p;
+        b->rows = p;
     }
-    r->ends[r->n++] = r->text.len;
-    return svy_table_commit_row(r->t, line, err);
+    b->rows[b->nrows].end = b->text.len;
+    b->rows[b->nrows++].line = line;
+    /* Everything the batch holds counts, so that a file of tiny records
+     * does not pile up row entries. */
+    if (b->text.len + b->kept.len + b->nk * sizeof(*b->klens) +
+            b->nrows * sizeof(*b->rows) >=
+        RELAY_BYTES)
+        return relay_publish(r, err);
+    return SVY_OK;
 }
 
 static const svy_csv_sink records_sink = {records_header, records_row,
@@ -1016,7 +1302,24 @@ svy_records_free(svy_records *r)
     svy_table_free(r->t);
     svy_csv_builder_release(&r->b);
     free(r->kmap);
+    free(r->kcols);
+    relay_finish(r, NULL);
     free(r);
+}
+
+/* After a scan: the last batch, then the consumer's status. */
+static svy_status
+relay_done(svy_records *r, svy_err *err)
+{
+    svy_status rc = SVY_OK, frc;
+
+    if (r->rl == NULL)
+        return SVY_OK;
+    if (r->rl->slot[r->rl->fill].nrows > 0)
+        rc = relay_publish(r, err);
+    /* A failed consumer's error wins. */
+    frc = relay_finish(r, err);
+    return frc != SVY_OK ? frc : rc;
 }
 
 svy_status
@@ -1037,8 +1340,13 @@ svy_records_read(svy_records **out, const char *path, const svy_csv_opts *opts,
     if ((rc = svy_table_new(&r->t, err)) != SVY_OK ||
         (rc = svy_csv_builder_init(&r->b, err)) != SVY_OK ||
         (rc = svy_input_open(&in, path, err)) != SVY_OK ||
-        (rc = svy_csv_scan(in, opts, &info, &records_sink, r, err)) != 0)
+        (rc = svy_csv_scan(in, opts, &info, &records_sink, r, err)) != 0 ||
+        (rc = relay_done(r, err)) != SVY_OK) {
+        svy_status frc = relay_finish(r, err);
+        if (frc != SVY_OK)
+            rc = frc;
         goto out;
+    }
     if (r->whole || r->nkept == 0) {
         /* Whole mode, or an empty file: the table is the file. */
         svy_table_free(r->t);
@@ -1062,66 +1370,274 @@ svy_records_table(svy_records *r)
     return r->t;
 }
 
+/*
+ * Writing records.  The added cells of a row (a weight: a number to
+ * format, the costly part) and the row's text are put together by
+ * put_row.  A large file is rendered in blocks of rows by two threads:
+ * a helper renders the odd blocks into buffers, this thread the even ones
+ * straight into the output, and writes the helper's blocks in turn, so
+ * the output is the same bytes in the same order as one thread writes.
+ */
+#define WRITE_BLOCK 8192 /* rows */
+#define WRITE_SLOTS 8    /* the helper's blocks that may wait to be written */
+
+/* The added cells of data row 'i' (formatted into 'nums', a number
+ * buffer per cell) and the room the row needs, line end included. */
+static size_t
+row_cells(const svy_records *r, const svy_column *const *cols, size_t n,
+          size_t i, const char **cells, size_t *lens, char *nums)
+{
+    size_t k, need = r->ends[i] - (i ? r->ends[i - 1] : 0) + 1;
+
+    for (k = 0; k < n; k++) {
+        cells[k] =
+            svy_column_format(cols[k], i, nums + k * SVY_NUM_BUFSZ, &lens[k]);
+        need += 2 * lens[k] + 3;
+    }
+    return need;
+}
+
+/*
+ * Put data row 'i' and its added cells at 'q'; returns the end.  The cells
+ * of numeric columns ('num', one flag a column) are written as they are:
+ * svy_num_format's text never needs quotes.
+ */
+static char *
+put_row(const svy_records *r, size_t i, const char *const *cells,
+        const size_t *lens, const unsigned char *num, size_t n, char *q)
+{
+    size_t start = i ? r->ends[i - 1] : 0, len = r->ends[i] - start, k;
+
+    memcpy(q, r->text.data + start, len);
+    q += len;
+    for (k = 0; k < n; k++) {
+        *q++ = ',';
+        if (num[k]) {
+            memcpy(q, cells[k], lens[k]);
+            q += lens[k];
+        } else {
+            q = put_field(q, cells[k], lens[k]);
+        }
+    }
+    *q++ = '\n';
+    return q;
+}
+
+struct wslot {
+    svy_buf out;
+    int full;
+    char pad_[64]; /* no cache line shared with the next slot */
+};
+
+struct wjob {
+    const svy_records *r;
+    const svy_column *const *cols;
+    const unsigned char *num; /* per added column: numeric */
+    size_t n, nblocks;
+    struct wslot slot[WRITE_SLOTS];
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop;      /* the writer gave up */
+    int failed;    /* the helper ran out of memory */
+};
+
+/* Render rows [from, to) into 'b' (reset first). */
+static int
+render_block(struct wjob *j, size_t from, size_t to, svy_buf *b,
+             const char **cells, size_t *lens, char *nums)
+{
+    size_t i;
+
+    svy_buf_reset(b);
+    for (i = from; i < to; i++) {
+        size_t need = row_cells(j->r, j->cols, j->n, i, cells, lens, nums);
+        if (b->len + need + 1 > b->cap && svy_buf_grow(b, need) != SVY_OK)
+            return -1;
+        b->len = (size_t)(put_row(j->r, i, cells, lens, j->num, j->n,
+                                  b->data + b->len) -
+                          b->data);
+    }
+    return 0;
+}
+
+/* The helper: every odd block, into the slots in turn. */
+static void *
+write_helper(void *arg)
+{
+    struct wjob *j = arg;
+    const char **cells = calloc(j->n + 1, sizeof(*cells));
+    size_t *lens = calloc(j->n + 1, sizeof(*lens));
+    char *nums = svy_mem_alloc(j->n + 1, SVY_NUM_BUFSZ);
+    size_t blk, k = 0;
+    int fail = cells == NULL || lens == NULL || nums == NULL;
+
+    for (blk = 1; blk < j->nblocks && !fail; blk += 2, k++) {
+        struct wslot *s = &j->slot[k % WRITE_SLOTS];
+        size_t to = (blk + 1) * WRITE_BLOCK;
+        int stop;
+        pthread_mutex_lock(&j->mu);
+        while (s->full && !j->stop)
+            pthread_cond_wait(&j->cv, &j->mu);
+        stop = j->stop;
+        pthread_mutex_unlock(&j->mu);
+        if (stop)
+            break;
+        if (to > j->r->n)
+            to = j->r->n;
+        fail = render_block(j, blk * WRITE_BLOCK, to, &s->out, cells, lens,
+                            nums) != 0;
+        pthread_mutex_lock(&j->mu);
+        s->full = !fail;
+        j->failed = fail;
+        pthread_cond_broadcast(&j->cv);
+        pthread_mutex_unlock(&j->mu);
+    }
+    free(cells);
+    free(lens);
+    free(nums);
+    return NULL;
+}
+
+/* Write rows [from, to) straight into the output. */
+static svy_status
+write_rows(const struct wjob *j, size_t from, size_t to, const char **cells,
+           size_t *lens, char *nums, svy_output *o, svy_err *err)
+{
+    size_t i;
+    svy_status rc;
+
+    for (i = from; i < to; i++) {
+        size_t need = row_cells(j->r, j->cols, j->n, i, cells, lens, nums);
+        char *p;
+        if ((rc = svy_output_reserve(o, need, &p, err)) != SVY_OK)
+            return rc;
+        svy_output_advance(
+            o, (size_t)(put_row(j->r, i, cells, lens, j->num, j->n, p) - p));
+    }
+    return SVY_OK;
+}
+
+/* Every block in order: the even ones here, the odd ones from the helper
+ * (or here too when there is none). */
+static svy_status
+write_blocks(struct wjob *j, int helper, const char **cells, size_t *lens,
+             char *nums, svy_output *o, svy_err *err)
+{
+    size_t blk, k = 0;
+    svy_status rc = SVY_OK;
+
+    for (blk = 0; blk < j->nblocks && rc == SVY_OK; blk++) {
+        size_t from = blk * WRITE_BLOCK, to = from + WRITE_BLOCK;
+        struct wslot *s = &j->slot[k % WRITE_SLOTS];
+        if (to > j->r->n)
+            to = j->r->n;
+        if (!helper || blk % 2 == 0) {
+            rc = write_rows(j, from, to, cells, lens, nums, o, err);
+            continue;
+        }
+        int ready;
+        pthread_mutex_lock(&j->mu);
+        while (!s->full && !j->failed)
+            pthread_cond_wait(&j->cv, &j->mu);
+        ready = s->full;
+        pthread_mutex_unlock(&j->mu);
+        if (!ready)
+            return svy_err_set(err, SVY_ENOMEM, "out of memory");
+        rc = svy_output_write(o, s->out.data, s->out.len, err);
+        pthread_mutex_lock(&j->mu);
+        s->full = 0;
+        pthread_cond_broadcast(&j->cv);
+        pthread_mutex_unlock(&j->mu);
+        k++;
+    }
+    return rc;
+}
+
 svy_status
 svy_records_write(const svy_records *r, const char *const *added, size_t n,
                   svy_output *o, svy_err *err)
 {
     const svy_column **cols = NULL;
     const char **cells = NULL;
-    size_t *lens = NULL, i, k, start = 0;
-    char *nums = NULL;
+    size_t *lens = NULL, k;
+    char *nums = NULL, *p, *q;
+    unsigned char *num = NULL;
+    struct wjob j;
+    pthread_t tid;
+    int helper = 0;
     svy_status rc = SVY_OK;
 
     if (r->whole)
         return svy_csv_write(r->t, o, err);
+    memset(&j, 0, sizeof(j));
     cols = calloc(n + 1, sizeof(*cols));
     cells = calloc(n + 1, sizeof(*cells));
     lens = calloc(n + 1, sizeof(*lens));
     nums = svy_mem_alloc(n + 1, SVY_NUM_BUFSZ);
-    if (!cols || !cells || !lens || !nums) {
+    num = calloc(n + 1, 1);
+    if (!cols || !cells || !lens || !nums || !num) {
         rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
         goto out;
     }
-    for (k = 0; k < n; k++)
+    for (k = 0; k < n; k++) {
         if ((cols[k] = svy_table_find(r->t, added[k])) == NULL) {
             rc =
                 svy_err_set(err, SVY_EINVAL, "no column '%s' to add", added[k]);
             goto out;
         }
-    /* The header: the file's, then the added names. */
-    if ((rc = svy_output_write(o, r->header.data, r->header.len, err)))
-        goto out;
-    for (k = 0; k < n; k++) {
-        cells[k] = added[k];
-        lens[k] = strlen(added[k]);
+        num[k] = svy_column_type(cols[k]) == SVY_NUM;
     }
-    for (i = 0; i <= r->n && rc == SVY_OK; i++) {
-        size_t len = i == 0 ? 0 : r->ends[i - 1] - start, need = len + 1;
-        char *p, *q;
-
-        for (k = 0; k < n && i > 0; k++)
-            cells[k] = svy_column_format(cols[k], i - 1,
-                                         nums + k * SVY_NUM_BUFSZ, &lens[k]);
+    /* The header: the file's, then the added names. */
+    for (k = 0; k < n; k++)
+        lens[k] = strlen(added[k]);
+    {
+        size_t need = r->header.len + 1;
         for (k = 0; k < n; k++)
             need += 2 * lens[k] + 3;
         if ((rc = svy_output_reserve(o, need, &p, err)) != SVY_OK)
-            break;
-        if (len > 0)
-            memcpy(p, r->text.data + start, len);
-        q = p + len;
-        for (k = 0; k < n; k++) {
-            *q++ = ',';
-            q = put_field(q, cells[k], lens[k]);
-        }
-        *q++ = '\n';
-        svy_output_advance(o, (size_t)(q - p));
-        if (i > 0)
-            start = r->ends[i - 1];
+            goto out;
     }
+    memcpy(p, r->header.data, r->header.len);
+    q = p + r->header.len;
+    for (k = 0; k < n; k++) {
+        *q++ = ',';
+        q = put_field(q, added[k], lens[k]);
+    }
+    *q++ = '\n';
+    svy_output_advance(o, (size_t)(q - p));
+    j.r = r;
+    j.cols = cols;
+    j.num = num;
+    j.n = n;
+    j.nblocks = (r->n + WRITE_BLOCK - 1) / WRITE_BLOCK;
+    /* A helper for two blocks or more; without one, one thread does all. */
+    if (j.nblocks >= 2 && pthread_mutex_init(&j.mu, NULL) == 0) {
+        if (pthread_cond_init(&j.cv, NULL) != 0)
+            pthread_mutex_destroy(&j.mu);
+        else if (pthread_create(&tid, NULL, write_helper, &j) != 0) {
+            pthread_cond_destroy(&j.cv);
+            pthread_mutex_destroy(&j.mu);
+        } else {
+            helper = 1;
+        }
+    }
+    rc = write_blocks(&j, helper, cells, lens, nums, o, err);
+    if (helper) {
+        pthread_mutex_lock(&j.mu);
+        j.stop = 1;
+        pthread_cond_broadcast(&j.cv);
+        pthread_mutex_unlock(&j.mu);
+        pthread_join(tid, NULL);
+        pthread_cond_destroy(&j.cv);
+        pthread_mutex_destroy(&j.mu);
+    }
+    for (k = 0; k < WRITE_SLOTS; k++)
+        svy_buf_release(&j.slot[k].out);
 out:
     free(cols);
     free(cells);
     free(lens);
     free(nums);
+    free(num);
     return rc;
 }

@@ -21,10 +21,12 @@
  * margins still hold exactly.
  *
  * Writing: the weights become a text column in svy_num_format's shortest
- * round-trip form.  Formatting a double that way can cost a microsecond,
- * but raked weights take few distinct values (cells × distinct base
- * weights), so a small direct-mapped cache of formatted values makes the
- * column nearly free to write.
+ * round-trip form.  Raked weights without base weights take few distinct
+ * values (one per cell), so a small direct-mapped cache of formatted
+ * values makes that column nearly free to write.  With base weights nearly
+ * every weight differs; svy-weight then asks for a numeric column
+ * (opts->numeric_column), which the records writer formats on two threads
+ * as it writes (csv.h), into the same bytes.
  */
 #include "svy/weight.h"
 
@@ -158,11 +160,15 @@ svy_weight_stats_compute(const double *w, size_t n, svy_weight_stats *s)
     if (n == 0)
         return;
     s->min = s->max = w[0];
+    /* Comparisons, not fmin/fmax calls, with fmin's and fmax's answers:
+     * a NaN weight is passed over, a NaN so far is replaced. */
     for (i = 0; i < n; i++) {
         s->sum += w[i];
         s->sum2 += w[i] * w[i];
-        s->min = fmin(s->min, w[i]);
-        s->max = fmax(s->max, w[i]);
+        if (w[i] < s->min || isnan(s->min))
+            s->min = w[i];
+        if (w[i] > s->max || isnan(s->max))
+            s->max = w[i];
     }
     s->mean = s->sum / (double)n;
     for (i = 0; i < n; i++)
@@ -679,11 +685,12 @@ write_column(struct run *r)
 
     if (c != NULL)
         note(r, "replacing existing column '%s'", name);
-    else if ((rc = svy_table_add_column(r->t, name, SVY_TEXT, &c, r->err)))
+    else if ((rc = svy_table_add_column(
+                  r->t, name, r->o->numeric_column ? SVY_NUM : SVY_TEXT, &c,
+                  r->err)))
         return rc;
     if (svy_column_type(c) == SVY_NUM) {
-        for (row = 0; row < r->n; row++)
-            svy_column_set_num(c, row, r->w[row]);
+        memcpy(svy_column_nums(c), r->w, r->n * sizeof(*r->w));
         return SVY_OK;
     }
     if ((cache = calloc(FMT_SLOTS, sizeof(*cache))) == NULL)

@@ -226,6 +226,8 @@ main(int argc, char **argv)
     tool_check_survey_output(sv, report);
     o.source = strcmp(in, "-") == 0 ? "<stdin>" : in;
     o.note = tool_note;
+    /* Formatted as written, on two threads (svy_records_write). */
+    o.numeric_column = 1;
     if (o.name == NULL)
         o.name = "weight";
     if (svy_targets_read(&tg, tpath, tool_note, NULL, &err))

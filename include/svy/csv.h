@@ -131,6 +131,12 @@ svy_status svy_csv_scan(svy_input *in, const svy_csv_opts *opts,
  * auto mode, or --decimal-comma), or already has a column named 'replace',
  * the whole file is read into the table instead, and writing falls back to
  * svy_csv_write: the caller sees no difference but speed.
+ *
+ * Large files use a second thread both ways: while reading, one thread
+ * parses and serialises and the other stores records and kept fields;
+ * while writing, the rows are rendered in blocks by two threads and
+ * written in order.  The results are the same as on one thread; when a
+ * thread cannot be started, the work is done on the caller's.
  */
 typedef struct svy_records svy_records;
 

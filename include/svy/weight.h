@@ -103,6 +103,13 @@ typedef struct svy_weight_opts {
     svy_weight_missing missing;
     double population; /* total the weights sum to with share targets */
     int keep_last;     /* write the last iterate when not converged */
+    /*
+     * Add a new weight column as numbers (SVY_NUM) rather than as text in
+     * svy_num_format's form: the same bytes once written, but formatted
+     * by the writer (svy_records_write spreads that over two threads)
+     * instead of here.  A column that exists keeps its type.
+     */
+    int numeric_column;
     svy_note_fn note;  /* notes (replaced column, rescaled margins) */
     void *note_ctx;
 } svy_weight_opts;

@@ -9,11 +9,18 @@
 #                     placed before the file name
 #   SVY_BENCH_CHECK   0 skips the untimed warm-up run that compares
 #                     svy-weight's weights with R's (default 1)
+#   SVY_BENCH_R       0 leaves R out altogether (no check, no timed runs,
+#                     no R ratios): for quick runs of bare-csv against
+#                     svy-weight while working on speed (default 1)
+#   BUILD             the build folder (default build): the project is
+#                     built with `make -s BUILD=$BUILD`, the programs and
+#                     inputs are in $BUILD/bin and $BUILD/bench
 #   CC                C compiler for the bench helpers (default cc)
 #
 # Builds build/bench/gen-weight and build/bench/bare-csv, builds the project
 # with `make -s`, generates build/bench/weight-ROWS.csv (if missing) and
-# build/bench/weight-targets.csv, then runs RUNS times, alternating:
+# build/bench/weight-targets.csv (build/ is $BUILD), then runs RUNS times,
+# alternating:
 #   build/bench/bare-csv FILE > /dev/null
 #   build/bin/svy-weight -t TARGETS -m rake -b base --report REPORT FILE > /dev/null
 #   Rscript tests/bench/weight.R FILE TARGETS
@@ -28,6 +35,9 @@ ROWS=${1:-1000000}
 RUNS=${2:-3}
 CC=${CC:-cc}
 CHECK=${SVY_BENCH_CHECK:-1}
+USE_R=${SVY_BENCH_R:-1}
+BUILD=${BUILD:-build}
+[[ $USE_R != 0 ]] || CHECK=0
 
 die() { echo "run-weight: $*" >&2; exit 1; }
 
@@ -40,22 +50,24 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 TIME=/usr/bin/time
 [[ -x $TIME ]] || die "$TIME not found (GNU time; Debian package 'time')"
 command -v python3 > /dev/null || die "python3 not found"
-command -v Rscript > /dev/null ||
-    die "Rscript not found; install R: apt-get install --no-install-recommends r-base-core r-cran-survey"
-Rscript -e 'suppressPackageStartupMessages(library(survey))' 2> /dev/null ||
-    die "R package 'survey' not found; install it: apt-get install --no-install-recommends r-cran-survey"
+if [[ $USE_R != 0 ]]; then
+    command -v Rscript > /dev/null ||
+        die "Rscript not found; install R: apt-get install --no-install-recommends r-base-core r-cran-survey"
+    Rscript -e 'suppressPackageStartupMessages(library(survey))' 2> /dev/null ||
+        die "R package 'survey' not found; install it: apt-get install --no-install-recommends r-cran-survey"
+fi
 
-BENCH=build/bench
-WEIGHT=build/bin/svy-weight
+BENCH=$BUILD/bench
+WEIGHT=$BUILD/bin/svy-weight
 mkdir -p "$BENCH"
 
 echo "== compiling bench helpers"
 "$CC" -O2 -o "$BENCH/gen-weight" tests/bench/gen-weight.c
 "$CC" -O2 -o "$BENCH/bare-csv" tests/bench/bare-csv.c -lcsv
 
-echo "== building project (make -s)"
+echo "== building project (make -s BUILD=$BUILD)"
 [[ -f Makefile ]] || die "no Makefile in $(pwd); cannot build svy-weight"
-make -s || die "make failed"
+make -s BUILD="$BUILD" || die "make failed"
 [[ -x $WEIGHT ]] || die "$WEIGHT does not exist (yet); build it first"
 
 FILE=$BENCH/weight-$ROWS.csv
@@ -136,7 +148,11 @@ median() {
 
 echo "== file: $FILE  ($SIZE bytes, $ROWS rows)"
 echo "== svy-weight command: ${SVYW[*]} > /dev/null"
-echo "== R command: ${RCMD[*]}"
+if [[ $USE_R != 0 ]]; then
+    echo "== R command: ${RCMD[*]}"
+else
+    echo "== R left out (SVY_BENCH_R=0)"
+fi
 
 echo "== warm-up (untimed)"
 measure bare-csv "$BENCH/bare-csv" "$FILE" > /dev/null
@@ -184,6 +200,7 @@ for ((i = 1; i <= RUNS; i++)); do
     ST+=("$t") SM+=("$m") SW+=("$w")
     printf '%-4s %-11s %9s %14s weighting %.6g\n' "$i" svy-weight "$t" "$m" "$w"
 
+    [[ $USE_R != 0 ]] || continue
     read -r t m <<< "$(TO=$OFILE measure R "${RCMD[@]}")"
     rk=$(r_field rake_seconds)
     rs=$(r_field script_seconds)
@@ -195,21 +212,27 @@ BT_MED=$(median "${BT[@]}")
 ST_MED=$(median "${ST[@]}")
 SM_MED=$(median "${SM[@]}")
 SW_MED=$(median "${SW[@]}")
-RT_MED=$(median "${RT[@]}")
-RR_MED=$(median "${RR[@]}")
-RS_MED=$(median "${RS[@]}")
+RT_MED=0 RR_MED=0 RS_MED=0
+if [[ $USE_R != 0 ]]; then
+    RT_MED=$(median "${RT[@]}")
+    RR_MED=$(median "${RR[@]}")
+    RS_MED=$(median "${RS[@]}")
+fi
 
 echo
 echo "medians over $RUNS runs ($ROWS rows, $SIZE bytes):"
 printf '  %-34s %10s s\n' "bare-csv parse and write" "$BT_MED"
 printf '  %-34s %10s s  (peak RSS %s KiB)\n' "svy-weight end to end" "$ST_MED" "$SM_MED"
 printf '  %-34s %10s s\n' "svy-weight weighting step" "$SW_MED"
-printf '  %-34s %10s s\n' "R whole script (Rscript wall)" "$RT_MED"
-printf '  %-34s %10s s\n' "R script inside (proc.time)" "$RS_MED"
-printf '  %-34s %10s s\n' "R rake() call" "$RR_MED"
+if [[ $USE_R != 0 ]]; then
+    printf '  %-34s %10s s\n' "R whole script (Rscript wall)" "$RT_MED"
+    printf '  %-34s %10s s\n' "R script inside (proc.time)" "$RS_MED"
+    printf '  %-34s %10s s\n' "R rake() call" "$RR_MED"
+fi
 echo
 
-awk -v sw="$SW_MED" -v st="$ST_MED" -v bt="$BT_MED" -v rt="$RT_MED" -v rr="$RR_MED" '
+awk -v sw="$SW_MED" -v st="$ST_MED" -v bt="$BT_MED" -v rt="$RT_MED" -v rr="$RR_MED" \
+    -v use_r="$USE_R" '
 function bar(label, num, den, goal, atleast,    r, ok) {
     if (den <= 0) {
         printf "%-44s n/a (denominator rounds to 0)\n", label
@@ -222,8 +245,10 @@ function bar(label, num, den, goal, atleast,    r, ok) {
     if (!ok) missed++
 }
 BEGIN {
-    bar("R rake() / svy-weight weighting step:", rr, sw, 100, 1)
-    bar("R whole script / svy-weight end to end:", rt, st, 5, 1)
+    if (use_r != 0) {
+        bar("R rake() / svy-weight weighting step:", rr, sw, 100, 1)
+        bar("R whole script / svy-weight end to end:", rt, st, 5, 1)
+    }
     bar("svy-weight end to end / bare-csv:", st, bt, 1.5, 0)
     printf "bars: %s\n", missed ? missed " missed" : "all met"
 }'

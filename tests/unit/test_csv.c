@@ -22,6 +22,7 @@
 #include <zlib.h>
 
 #include "check.h"
+#include "svy/buf.h"
 #include "svy/num.h"
 
 /* The reader's chunk size (CHUNK in src/csv.c), for boundary tests. */
@@ -1250,8 +1251,101 @@ test_csv_records(void)
     unlink(path);
 }
 
+/*
+ * A file large enough for the two-thread paths of records: the reading
+ * relay fills and reuses all its batches (9 MB of records, one field
+ * larger than a batch) and the writer's helper all its blocks.  The
+ * output must be the input, canonical already, with the added column;
+ * line numbers must survive a quoted line break; a bad record after many
+ * batches is reported at its line.
+ */
+#define BIG_ROWS 200000
+
+static void
+test_csv_records_large(void)
+{
+    static const char *const keep[] = {"b", NULL};
+    svy_buf in = SVY_BUF_INIT, want = SVY_BUF_INIT;
+    svy_csv_opts opts = {0};
+    svy_records *r = NULL;
+    svy_err err = SVY_ERR_INIT;
+    char path[64], line[128], *got, *huge;
+    size_t i, nkept = 0, hugelen = 700 * 1024;
+    int ok = 1;
+    const svy_column *b;
+
+    CHECK_INT(svy_buf_puts(&in, "id,a,b,c,note\n"), SVY_OK);
+    CHECK_INT(svy_buf_puts(&want, "id,a,b,c,note,w\n"), SVY_OK);
+    huge = malloc(hugelen + 1);
+    CHECK(huge != NULL);
+    if (huge == NULL)
+        return;
+    memset(huge, 'h', hugelen);
+    huge[hugelen] = '\0';
+    for (i = 0; i < BIG_ROWS; i++) {
+        const char *note = i % 7 == 0    ? "\"x,y\""
+                           : i % 11 == 0 ? "\"say \"\"hi\"\"\""
+                           : i % 13 == 0 ? "a note long enough to pass 32 bytes"
+                           : i == 5000   ? "\"two\nlines\""
+                                         : "";
+        snprintf(line, sizeof(line), "%zu,%zu,%zu,%s,", i + 1, i % 9, i % 5,
+                 i % 3 ? "" : "a value of some forty bytes to fill it");
+        ok &= svy_buf_puts(&in, line) == SVY_OK;
+        ok &= svy_buf_puts(&want, line) == SVY_OK;
+        if (i == 100000) {
+            ok &= svy_buf_append(&in, huge, hugelen) == SVY_OK;
+            ok &= svy_buf_append(&want, huge, hugelen) == SVY_OK;
+        } else {
+            ok &= svy_buf_puts(&in, note) == SVY_OK;
+            ok &= svy_buf_puts(&want, note) == SVY_OK;
+        }
+        ok &= svy_buf_puts(&in, "\n") == SVY_OK;
+        snprintf(line, sizeof(line), ",%zu\n", 2 * i + 1);
+        ok &= svy_buf_puts(&want, line) == SVY_OK;
+    }
+    CHECK(ok);
+    records_file(path, in.data);
+    got = records_round(path, &opts, keep, &nkept);
+    CHECK(got != NULL && strcmp(got, want.data) == 0);
+    CHECK_INT(nkept, 2);
+    free(got);
+
+    /* The kept column and the lines: one more after the quoted break. */
+    CHECK_INT(svy_records_read(&r, path, &opts, keep, "w", &err), SVY_OK);
+    if (r != NULL) {
+        svy_table *t = svy_records_table(r);
+        CHECK_INT(svy_table_nrows(t), BIG_ROWS);
+        b = svy_table_find(t, "b");
+        CHECK(b != NULL);
+        if (b != NULL) {
+            CHECK_STR(svy_column_text(b, 4999), "4");
+            CHECK_STR(svy_column_text(b, BIG_ROWS - 1), "4");
+        }
+        CHECK_INT(svy_table_row_line(t, 5000), 5002);
+        CHECK_INT(svy_table_row_line(t, 5001), 5004);
+        CHECK_INT(svy_table_row_line(t, BIG_ROWS - 1), BIG_ROWS + 2);
+    }
+    svy_records_free(r);
+    r = NULL;
+    unlink(path);
+
+    /* A record with a field too many, after a million fields. */
+    CHECK_INT(svy_buf_puts(&in, "0,1,2,3,4,5\n"), SVY_OK);
+    records_file(path, in.data);
+    CHECK_INT(svy_records_read(&r, path, &opts, keep, "w", &err), SVY_EPARSE);
+    CHECK(r == NULL);
+    snprintf(line, sizeof(line), "%s:%d: expected 5 fields, found 6", path,
+             BIG_ROWS + 3);
+    CHECK_STR(err.msg, line);
+    unlink(path);
+    free(huge);
+    svy_buf_release(&in);
+    svy_buf_release(&want);
+}
+
 static const struct check_case cases[] = {
     CASE(test_csv_records),
+    CASE(test_csv_records_large),
     CASE(test_csv_delimiter_detection),
     CASE(test_csv_delimiter_option),
     CASE(test_csv_bom),

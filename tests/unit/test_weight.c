@@ -533,6 +533,65 @@ test_weight_base_errors(void)
               "d.csv: no base weight column 'pw'");
 }
 
+/*
+ * From 65536 rows the base weights are parsed on a second thread beside
+ * the grouping into cells: the same weights, and a base weight error is
+ * still the one reported when the cells would fail too.  With
+ * numeric_column the weight column holds numbers that write as the text
+ * column does.
+ */
+#define LARGE_ROWS 70000
+
+static void
+test_weight_large(void)
+{
+    svy_weight_opts o = {0};
+    const char *tg = "variable,category,target\nsex,1,0.5\nsex,2,0.5\n";
+    svy_buf d = SVY_BUF_INIT;
+    svy_table *t = NULL;
+    svy_weight_result *res = NULL;
+    svy_err err = SVY_ERR_INIT;
+    const svy_column *c;
+    char row[64], num[SVY_NUM_BUFSZ];
+    size_t i;
+    int ok = 1;
+
+    CHECK_INT(svy_buf_puts(&d, "sex,d\n"), SVY_OK);
+    for (i = 0; i < LARGE_ROWS; i++) {
+        snprintf(row, sizeof(row), "%zu,%zu\n", i % 2 + 1, i % 4 + 1);
+        ok &= svy_buf_puts(&d, row) == SVY_OK;
+    }
+    CHECK(ok);
+    o.base = "d";
+    o.numeric_column = 1;
+    CHECK_INT(run(d.data, tg, &o, &t, &res, &err), SVY_OK);
+    if (res != NULL) {
+        /* sex 1 has base weights 1 and 3, sex 2 has 2 and 4, in equal
+         * numbers; each sex gets half of the 70000. */
+        CHECK_DBL(weight_of(res, 0), 0.5);
+        CHECK_NEAR(weight_of(res, 1), 2.0 / 3, 1e-15);
+        CHECK_DBL(weight_of(res, 2), 1.5);
+        CHECK_NEAR(weight_of(res, 3), 4.0 / 3, 1e-15);
+        CHECK_NEAR(svy_weight_result_summary(res)->stats.sum, LARGE_ROWS,
+                   1e-8);
+    }
+    c = t ? svy_table_find(t, "weight") : NULL;
+    CHECK(c != NULL && svy_column_type(c) == SVY_NUM);
+    if (c != NULL && res != NULL) {
+        CHECK_STR(svy_column_format(c, 0, num, NULL), "0.5");
+        CHECK_STR(svy_column_format(c, 1, num, NULL), "0.6666666666666666");
+    }
+    svy_weight_result_free(res);
+    svy_table_free(t);
+
+    /* A bad base weight near the end and a category with no target. */
+    CHECK_INT(svy_buf_puts(&d, "3,1\n1,abc\n"), SVY_OK);
+    snprintf(row, sizeof(row), "d.csv:%d: base weight 'd' is not a number "
+             "'abc'", LARGE_ROWS + 3);
+    CHECK_STR(fails(d.data, tg, &o, SVY_EDATA), row);
+    svy_buf_release(&d);
+}
+
 static void
 test_weight_population(void)
 {
@@ -1044,6 +1103,7 @@ static const struct check_case cases[] = {
     CASE(test_weight_no_target),
     CASE(test_weight_no_respondents),
     CASE(test_weight_base_errors),
+    CASE(test_weight_large),
     CASE(test_weight_population),
     CASE(test_weight_linear),
     CASE(test_weight_logit),
