@@ -898,42 +898,45 @@ parse_grids(svy_qc *qc, const char *spec, const svy_table *t,
             size_t len = strcspn(p, ",/");
 
             if (len == 0)
-                return svy_err_set(err, SVY_EPARSE,
-                                   *p == '/' || !*p ? "grid %zu is empty"
-                                                    : "grid %zu: empty "
-                                                      "variable name",
+                return svy_err_set(err, SVY_EINVAL,
+                                   *p == '/' || !*p
+                                       ? "--grids: grid %zu is empty"
+                                       : "--grids: grid %zu: empty "
+                                         "variable name",
                                    g + 1);
             if (len >= sizeof(name))
-                return svy_err_set(err, SVY_EPARSE,
-                                   "grid %zu: variable name too long", g + 1);
+                return svy_err_set(err, SVY_EINVAL,
+                                   "--grids: grid %zu: variable name too long",
+                                   g + 1);
             memcpy(name, p, len);
             name[len] = '\0';
             if (!(gc[k] = svy_table_find(t, name)))
-                return svy_err_set(err, SVY_EPARSE,
-                                   "grid %zu: unknown variable '%s'", g + 1,
-                                   name);
+                return svy_err_set(err, SVY_EINVAL,
+                                   "--grids: grid %zu: unknown variable '%s'",
+                                   g + 1, name);
             for (size_t j = 0; j < k; j++)
                 if (gc[j] == gc[k])
-                    return svy_err_set(err, SVY_EPARSE,
-                                       "grid %zu: '%s' listed twice", g + 1,
-                                       name);
+                    return svy_err_set(err, SVY_EINVAL,
+                                       "--grids: grid %zu: '%s' listed twice",
+                                       g + 1, name);
             k++;
             p += len;
             if (*p != ',')
                 break;
             p++;
             if (!*p || *p == '/')
-                return svy_err_set(err, SVY_EPARSE,
-                                   "grid %zu: empty variable name", g + 1);
+                return svy_err_set(err, SVY_EINVAL,
+                                   "--grids: grid %zu: empty variable name",
+                                   g + 1);
         }
         if (*p == '/')
             p++;
         if (k < SVY_QC_STRAIGHT_MIN)
-            return svy_err_set(err, SVY_EPARSE,
-                               "grid %zu: %zu variable%s, a grid needs at "
-                               "least %d",
-                               g + 1, k, k == 1 ? "" : "s",
-                               SVY_QC_STRAIGHT_MIN);
+            return svy_err_set(
+                err, SVY_EINVAL,
+                "--grids: grid %zu: %zu variable%s, a grid needs at "
+                "least %d",
+                g + 1, k, k == 1 ? "" : "s", SVY_QC_STRAIGHT_MIN);
         /* The grid's name: the prefix its variables share, if any. */
         plen = prefix_len(svy_column_name(gc[0]));
         for (size_t j = 1; j < k && plen; j++)
@@ -952,10 +955,11 @@ parse_grids(svy_qc *qc, const char *spec, const svy_table *t,
         qc->ngrids = g + 1;
         for (size_t h = 0; h < g; h++)
             if (strcmp(qc->gnames[h], qc->gnames[g]) == 0)
-                return svy_err_set(err, SVY_EPARSE,
-                                   "grid %zu: name '%s' already used by "
-                                   "grid %zu",
-                                   g + 1, qc->gnames[g], h + 1);
+                return svy_err_set(
+                    err, SVY_EINVAL,
+                    "--grids: grid %zu: name '%s' already used by "
+                    "grid %zu",
+                    g + 1, qc->gnames[g], h + 1);
         qc->gsizes[g] = k;
         at += k;
     }

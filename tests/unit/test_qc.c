@@ -421,21 +421,22 @@ test_qc_grids_nonresponse(void)
     svy_table_free(t);
 }
 
-/* Grid specs that must fail, with their messages; no grid is no check. */
+/* Grid specs that must fail, with their messages (usage errors: the
+ * option is wrong, not the data); no grid is no check. */
 static void
 test_qc_grid_errors(void)
 {
     static const struct {
         const char *spec, *msg;
     } bad[] = {
-        {"a,b", "grid 1: 2 variables, a grid needs at least 3"},
-        {"a,b,c/", "grid 2 is empty"},
-        {"/a,b,c", "grid 1 is empty"},
-        {"a,,c", "grid 1: empty variable name"},
-        {"a,b,c,", "grid 1: empty variable name"},
-        {"a,b,zz", "grid 1: unknown variable 'zz'"},
-        {"a,b,a", "grid 1: 'a' listed twice"},
-        {"a,b,c/a,c,b", "grid 2: name 'a' already used by grid 1"},
+        {"a,b", "--grids: grid 1: 2 variables, a grid needs at least 3"},
+        {"a,b,c/", "--grids: grid 2 is empty"},
+        {"/a,b,c", "--grids: grid 1 is empty"},
+        {"a,,c", "--grids: grid 1: empty variable name"},
+        {"a,b,c,", "--grids: grid 1: empty variable name"},
+        {"a,b,zz", "--grids: grid 1: unknown variable 'zz'"},
+        {"a,b,a", "--grids: grid 1: 'a' listed twice"},
+        {"a,b,c/a,c,b", "--grids: grid 2: name 'a' already used by grid 1"},
     };
     svy_table *t = fixture("id,a,b,c\n1,1,2,3\n2,x,2,2\n");
     svy_qc_opts o = {0};
@@ -444,7 +445,7 @@ test_qc_grid_errors(void)
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         o.grids = bad[i].spec;
-        CHECK_INT(svy_qc_run(&qc, t, &o, &err), SVY_EPARSE);
+        CHECK_INT(svy_qc_run(&qc, t, &o, &err), SVY_EINVAL);
         CHECK_STR(err.msg, bad[i].msg);
         CHECK(qc == NULL);
     }
