@@ -22,9 +22,15 @@
  * line ends, and blank lines and CRLF pairs would vanish from the count.
  * The library also trims blanks around unquoted fields, which is why the
  * writer quotes a field that starts or ends with one.
+ *
+ * Most lines of survey data have no quotes and nothing to trim; those are
+ * cut into fields here, without libcsv, through the same callbacks (see
+ * parse_bytes).  Tables are built like records (below): on a large file
+ * one thread parses and another pushes the fields into the columns.
  */
 #include "svy/csv.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -44,6 +50,16 @@
 #define DETECT_WINDOW 65536
 
 /*
+ * A plain line (see plain_lines) as a whole, for a sink that can use it
+ * so: 'line' is its text without the line end, 'ends' the end of each of
+ * its 'n' fields (n is the header's count).  Sets '*taken' to 0 to have
+ * the fields delivered one by one instead.
+ */
+typedef svy_status (*line_fn)(void *ctx, const char *line, size_t len,
+                              const size_t *ends, size_t n, int *taken,
+                              svy_err *err);
+
+/*
  * Parse state shared by the libcsv callbacks.  Fields of the current
  * record are copied into 'row' and found by offset, not pointer, because
  * the buffer may move as the record grows; 'ptrs' is filled once the
@@ -52,6 +68,7 @@
  */
 struct reader {
     const svy_csv_sink *sink;
+    line_fn line;
     void *ctx;
     const char *name;
     svy_err *err;
@@ -168,6 +185,20 @@ static const unsigned char field_scan[256] = {
     ['\r'] = 1,
 };
 
+static void take_field(struct reader *r, const char *p, size_t len);
+
+/* What every field does first; the first one fixes the record's line. */
+static void
+start_field(struct reader *r)
+{
+    if (r->field == 0) {
+        r->rec_line = r->lines_done + r->nl_in_rec + 1;
+        svy_buf_reset(&r->row);
+    }
+    /* A field between a '\r' and a '\n' means they were not one CRLF. */
+    r->after_cr = 0;
+}
+
 /*
  * The field callback: count the line breaks inside the field (only a
  * quoted field can hold one), refuse NUL bytes, and append the field and
@@ -181,12 +212,7 @@ on_field(void *s, size_t len, void *data)
 
     if (r->rc != SVY_OK)
         return;
-    if (r->field == 0) {
-        r->rec_line = r->lines_done + r->nl_in_rec + 1;
-        svy_buf_reset(&r->row);
-    }
-    /* A field between a '\r' and a '\n' means they were not one CRLF. */
-    r->after_cr = 0;
+    start_field(r);
     /* Most fields are a few bytes: a plain loop beats a memchr call. */
     if (len < 32) {
         size_t i;
@@ -209,6 +235,20 @@ on_field(void *s, size_t len, void *data)
         if (memchr(p, '\0', len) != NULL)
             goto nul_byte;
     }
+    take_field(r, p, len);
+    return;
+nul_byte:
+    /* Values are C strings: a NUL would cut one short without a word. */
+    fail(r, SVY_EPARSE,
+         "NUL byte in field %zu (a UTF-16 file? save it as "
+         "UTF-8)",
+         r->field + 1);
+}
+
+/* Hand a checked field to the sink, or add it to the record. */
+static void
+take_field(struct reader *r, const char *p, size_t len)
+{
     /* A field-wise sink takes the field straight from libcsv's buffer,
      * which CSV_APPEND_NULL keeps NUL-terminated. */
     if (r->header_done && r->sink->field != NULL) {
@@ -232,13 +272,6 @@ on_field(void *s, size_t len, void *data)
     r->row.len += len;
     r->row.data[r->row.len++] = '\0';
     r->field++;
-    return;
-nul_byte:
-    /* Values are C strings: a NUL would cut one short without a word. */
-    fail(r, SVY_EPARSE,
-         "NUL byte in field %zu (a UTF-16 file? save it as "
-         "UTF-8)",
-         r->field + 1);
 }
 
 /* Check the header names and hand them to the sink. */
@@ -435,7 +468,123 @@ struct feed {
     svy_buf conv;
     size_t lines_before; /* physical lines in earlier chunks */
     int cr;              /* and they ended in '\r' */
+    /* The plain-line path (see parse_bytes). */
+    int plain;              /* usable with this delimiter */
+    int at_start;           /* libcsv is between records */
+    size_t quotes;          /* quote bytes given to libcsv */
+    unsigned char cls[256]; /* PLAIN_* class of each byte */
+    svy_buf line;           /* a plain line, fields NUL-ended */
+    size_t *ends;           /* end of each field in 'line' */
+    size_t ecap;
 };
+
+#define PLAIN_DELIM 1 /* ends a field */
+#define PLAIN_NOT 2   /* the line goes to libcsv */
+
+/* Set up the plain-line path for delimiter 'delim'. */
+static void
+plain_init(struct feed *f, char delim)
+{
+    /* libcsv trims blanks around unquoted fields, so a blank delimiter
+     * would need its rules; such files take libcsv's path throughout. */
+    f->plain = delim != ' ' && delim != '\t';
+    f->at_start = 1;
+    memset(f->cls, 0, sizeof(f->cls));
+    f->cls['"'] = f->cls['\r'] = f->cls['\n'] = f->cls['\0'] = PLAIN_NOT;
+    f->cls[(unsigned char)delim] = PLAIN_DELIM;
+}
+
+/*
+ * Records of plain lines, without libcsv.  A plain line ends in LF or
+ * CRLF and holds no quote, no other CR, no NUL, and no field that starts
+ * or ends with a blank (which libcsv would trim): its fields are the runs
+ * between delimiters, exactly as libcsv would cut them.  They go through
+ * the same field and record callbacks, with the same line ends, so the
+ * sink and the line count see no difference.  Returns the bytes used:
+ * whole lines, up to the first one that is not plain or not complete.
+ */
+static size_t
+plain_lines(struct feed *f, const char *s, size_t n)
+{
+    struct reader *r = &f->r;
+    const char *p = s, *end = s + n;
+
+    while (p < end && r->rc == SVY_OK) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len, i, k = 0, from = 0;
+        unsigned char any = 0;
+        int crlf;
+        char *q;
+
+        if (nl == NULL)
+            break;
+        len = (size_t)(nl - p);
+        crlf = len > 0 && p[len - 1] == '\r';
+        len -= (size_t)crlf;
+        if (len > 0) {
+            if (f->line.cap < len + 1 &&
+                svy_buf_grow(&f->line, len + 1 - f->line.len) != SVY_OK)
+                break; /* libcsv's path reports the lack of memory */
+            q = f->line.data;
+            for (i = 0; i < len; i++) {
+                unsigned char c = (unsigned char)p[i], k2 = f->cls[c];
+                q[i] = (char)c;
+                any |= k2;
+                if (k2 == PLAIN_DELIM) {
+                    if (k == f->ecap) {
+                        void *e = f->ends;
+                        if (svy_mem_grow(&e, &f->ecap, k + 1,
+                                         sizeof(*f->ends)) < 0)
+                            return (size_t)(p - s);
+                        f->ends = e;
+                    }
+                    f->ends[k++] = i;
+                }
+            }
+            if (any & PLAIN_NOT)
+                break;
+            if (k == f->ecap) {
+                void *e = f->ends;
+                if (svy_mem_grow(&e, &f->ecap, k + 1, sizeof(*f->ends)) < 0)
+                    break;
+                f->ends = e;
+            }
+            f->ends[k++] = len;
+            /* A blank at either end of a field: libcsv trims it. */
+            for (i = 0; i < k; i++) {
+                size_t e = f->ends[i];
+                if (e > from && (q[from] == ' ' || q[from] == '\t' ||
+                                 q[e - 1] == ' ' || q[e - 1] == '\t'))
+                    break;
+                from = e + 1;
+            }
+            if (i < k)
+                break;
+            start_field(r);
+            if (r->line != NULL && r->header_done && k == r->ncols) {
+                int taken = 1;
+                r->rc = r->line(r->ctx, q, len, f->ends, k, &taken, r->err);
+                if (taken || r->rc != SVY_OK) {
+                    r->field = k;
+                    goto record;
+                }
+            }
+            for (i = 0, from = 0; i < k && r->rc == SVY_OK; i++) {
+                size_t e = f->ends[i];
+                q[e] = '\0';
+                start_field(r);
+                take_field(r, q + from, e - from);
+                from = e + 1;
+            }
+        }
+    record:
+        if (crlf)
+            on_record('\r', r);
+        on_record('\n', r);
+        p = nl + 1;
+    }
+    return (size_t)(p - s);
+}
 
 /*
  * Feed libcsv; it stops short only on an error, and an error a callback
@@ -444,7 +593,7 @@ struct feed {
  * fields.  CSV_ETOOBIG is a field that would need more than SIZE_MAX.
  */
 static svy_status
-parse_bytes(struct feed *f, const char *s, size_t n)
+parse_csv(struct feed *f, const char *s, size_t n)
 {
     if (csv_parse(&f->p, s, n, on_field, on_record, &f->r) != n &&
         f->r.rc == SVY_OK) {
@@ -455,6 +604,44 @@ parse_bytes(struct feed *f, const char *s, size_t n)
             fail(&f->r, SVY_EPARSE,
                  "malformed quoting (a field holding a "
                  "quote must be quoted, and the quote doubled)");
+    }
+    return f->r.rc;
+}
+
+/*
+ * Parse n bytes.  libcsv's byte-by-byte state machine is the largest
+ * single cost of reading, and most lines of survey data need none of it:
+ * while libcsv is between records, plain lines are cut here (plain_lines).
+ * Any other line goes to libcsv, up to and including its LF; libcsv is
+ * between records again when that LF ends the bytes it has had with an
+ * even count of quotes (in strict mode a quote outside a quoted field is
+ * an error, and doubled quotes inside one come in pairs).
+ */
+static svy_status
+parse_bytes(struct feed *f, const char *s, size_t n)
+{
+    if (!f->plain)
+        return parse_csv(f, s, n);
+    while (n > 0 && f->r.rc == SVY_OK) {
+        const char *nl, *q;
+        size_t k;
+
+        if (f->at_start) {
+            k = plain_lines(f, s, n);
+            s += k;
+            n -= k;
+            if (n == 0 || f->r.rc != SVY_OK)
+                break;
+        }
+        nl = memchr(s, '\n', n);
+        k = nl ? (size_t)(nl - s) + 1 : n;
+        for (q = s; (q = memchr(q, '"', (size_t)(s + k - q))) != NULL; q++)
+            f->quotes++;
+        if (parse_csv(f, s, k) != SVY_OK)
+            break;
+        f->at_start = nl != NULL && f->quotes % 2 == 0;
+        s += k;
+        n -= k;
     }
     return f->r.rc;
 }
@@ -514,9 +701,10 @@ feed_chunk(struct feed *f, const char *s, size_t n, int at_eof, size_t *used)
     return parse_bytes(f, s, *used);
 }
 
-svy_status
-svy_csv_scan(svy_input *in, const svy_csv_opts *opts, svy_csv_info *info,
-             const svy_csv_sink *sink, void *ctx, svy_err *err)
+/* svy_csv_scan, with an optional whole-line callback for plain lines. */
+static svy_status
+scan(svy_input *in, const svy_csv_opts *opts, svy_csv_info *info,
+     const svy_csv_sink *sink, line_fn line, void *ctx, svy_err *err)
 {
     static const svy_csv_opts defaults = {0};
     svy_csv_info local = {0};
@@ -536,6 +724,7 @@ svy_csv_scan(svy_input *in, const svy_csv_opts *opts, svy_csv_info *info,
     memset(&f, 0, sizeof(f));
     f.r.sink = sink;
     f.r.ctx = ctx;
+    f.r.line = line;
     f.r.info = info;
     f.r.name = svy_input_name(in);
     f.r.err = err;
@@ -570,6 +759,7 @@ svy_csv_scan(svy_input *in, const svy_csv_opts *opts, svy_csv_info *info,
             info->delim = opts->delim ? opts->delim
                                       : detect_delim(buf + start, have - start);
             csv_set_delim(&f.p, (unsigned char)info->delim);
+            plain_init(&f, info->delim);
         } else if (first) {
             continue;
         }
@@ -606,12 +796,21 @@ out:
     csv_free(&f.p);
     svy_recoder_free(f.rec);
     svy_buf_release(&f.conv);
+    svy_buf_release(&f.line);
+    free(f.ends);
     svy_buf_release(&f.r.row);
     free(f.r.offs);
     free(f.r.ptrs);
     free(f.r.lens);
     free(buf);
     return rc;
+}
+
+svy_status
+svy_csv_scan(svy_input *in, const svy_csv_opts *opts, svy_csv_info *info,
+             const svy_csv_sink *sink, void *ctx, svy_err *err)
+{
+    return scan(in, opts, info, sink, NULL, ctx, err);
 }
 
 /* The table-building sink behind svy_csv_read. */
@@ -677,60 +876,32 @@ svy_csv_builder_release(struct svy_csv_builder *b)
     memset(b, 0, sizeof(*b));
 }
 
-svy_table *
-svy_csv_builder_finish(struct svy_csv_builder *b, const svy_csv_opts *opts,
-                       svy_csv_info *info)
+/* The decimal-comma rule needs whole columns, so it runs on the finished
+ * table, not in the sink.  Auto mode leaves ',' files alone: commas
+ * separate fields. */
+static void
+fix_decimals(svy_table *t, const svy_csv_opts *opts, svy_csv_info *info)
 {
     svy_decimal dec = opts ? opts->decimal : SVY_DEC_AUTO;
-    svy_table *t = b->t;
     size_t i;
 
-    /* The decimal-comma rule needs whole columns, so it runs here, not in
-     * the sink.  Auto mode leaves ',' files alone: commas separate fields. */
     if (dec == SVY_DEC_COMMA || (dec == SVY_DEC_AUTO && info->delim != ','))
         for (i = 0; i < svy_table_ncols(t); i++)
             if (svy_column_fix_decimal_comma(svy_table_col(t, i)))
                 info->decimal_comma++;
+}
+
+svy_table *
+svy_csv_builder_finish(struct svy_csv_builder *b, const svy_csv_opts *opts,
+                       svy_csv_info *info)
+{
+    svy_table *t = b->t;
+
+    fix_decimals(t, opts, info);
     /* Ownership passes to the caller before the release. */
     b->t = NULL;
     svy_csv_builder_release(b);
     return t;
-}
-
-svy_status
-svy_csv_read(svy_table **out, svy_input *in, const svy_csv_opts *opts,
-             svy_csv_info *info, svy_err *err)
-{
-    struct svy_csv_builder b;
-    svy_csv_info local = {0};
-    svy_status rc;
-
-    *out = NULL;
-    if (info == NULL)
-        info = &local;
-    if ((rc = svy_csv_builder_init(&b, err)) != SVY_OK)
-        return rc;
-    if ((rc = svy_csv_scan(in, opts, info, &svy_csv_table_sink, &b, err))) {
-        svy_csv_builder_release(&b);
-        return rc;
-    }
-    *out = svy_csv_builder_finish(&b, opts, info);
-    return SVY_OK;
-}
-
-svy_status
-svy_csv_read_file(svy_table **out, const char *path, const svy_csv_opts *opts,
-                  svy_csv_info *info, svy_err *err)
-{
-    svy_input *in = NULL;
-    svy_status rc;
-
-    *out = NULL;
-    if ((rc = svy_input_open(&in, path, err)) != SVY_OK)
-        return rc;
-    rc = svy_csv_read(out, in, opts, info, err);
-    svy_input_close(in);
-    return rc;
 }
 
 /* Bytes that force quoting: delimiter (always ','), quote, CR, LF. */
@@ -950,7 +1121,7 @@ struct svy_records {
     size_t *ends; /* end of record i in 'text' */
     size_t n, cap;
     svy_table *t;
-    char pad_[64]; /* the parser's fields below on other cache lines */
+    char pad_[64];  /* the parser's fields below on other cache lines */
     svy_buf header; /* canonical header, no line end */
     int whole;      /* the table holds every column */
     /* Reading only; the parsing thread reads these for every field. */
@@ -961,7 +1132,11 @@ struct svy_records {
     struct svy_csv_builder b;
     svy_column **kmap;  /* per header column: its kept column, or NULL */
     svy_column **kcols; /* the kept columns in header order */
+    size_t *kidx;       /* and their header positions */
     size_t ncols, nkept;
+    int comma;      /* the delimiter is ',' */
+    int table_only; /* svy_csv_read: every column kept, no record text */
+    int typed;      /* and integer columns numeric (_typed) */
     struct relay *rl;
 };
 
@@ -972,6 +1147,8 @@ relay_consume(svy_records *r, const struct rbatch *b, svy_err *err)
     size_t base = r->text.len, k, j, kk = 0, koff = 0;
     svy_status rc;
 
+    if (r->table_only)
+        goto fields;
     if (svy_buf_append(&r->text, b->text.data, b->text.len) != SVY_OK)
         return svy_err_set(err, SVY_ENOMEM, "out of memory");
     if (r->n + b->nrows > r->cap) {
@@ -980,11 +1157,16 @@ relay_consume(svy_records *r, const struct rbatch *b, svy_err *err)
             return svy_err_set(err, SVY_ENOMEM, "out of memory");
         r->ends = p;
     }
-    for (k = 0; k < b->nrows; k++) {
+    for (k = 0; k < b->nrows; k++)
         r->ends[r->n++] = base + b->rows[k].end;
+fields:
+    for (k = 0; k < b->nrows; k++) {
         for (j = 0; j < r->nkept; j++, kk++) {
-            if ((rc = svy_column_push_text(r->kcols[j], b->kept.data + koff,
-                                           b->klens[kk], err)) != SVY_OK)
+            const char *s = b->kept.data + koff;
+            rc = r->typed
+                     ? svy_column_push_typed(r->kcols[j], s, b->klens[kk], err)
+                     : svy_column_push_text(r->kcols[j], s, b->klens[kk], err);
+            if (rc != SVY_OK)
                 return rc;
             koff += b->klens[kk] + 1;
         }
@@ -1145,7 +1327,7 @@ wanted(const svy_records *r, const char *name, size_t i)
 {
     size_t k;
 
-    if (i == 0)
+    if (i == 0 || r->table_only)
         return 1;
     for (k = 0; r->keep && r->keep[k]; k++)
         if (strcmp(r->keep[k], name) == 0)
@@ -1162,8 +1344,9 @@ records_header(void *ctx, const char *const *names, size_t n,
     size_t i, *lens;
     svy_status rc;
 
-    r->whole =
-        !(dec == SVY_DEC_POINT || (dec == SVY_DEC_AUTO && info->delim == ','));
+    /* A table has its decimal commas fixed once it is whole. */
+    r->whole = !r->table_only && !(dec == SVY_DEC_POINT ||
+                                   (dec == SVY_DEC_AUTO && info->delim == ','));
     for (i = 0; i < n && !r->whole; i++)
         if (r->replace && strcmp(names[i], r->replace) == 0)
             r->whole = 1;
@@ -1176,22 +1359,85 @@ records_header(void *ctx, const char *const *names, size_t n,
     }
     for (i = 0; i < n; i++)
         lens[i] = strlen(names[i]);
-    rc = serialise(&r->header, names, lens, n);
+    rc = r->table_only ? SVY_OK : serialise(&r->header, names, lens, n);
     free(lens);
     if (rc != SVY_OK)
         return svy_err_set(err, SVY_ENOMEM, "out of memory");
     r->ncols = n;
+    r->comma = info->delim == ',';
     if ((r->kcols = calloc(n ? n : 1, sizeof(*r->kcols))) == NULL ||
+        (r->kidx = calloc(n ? n : 1, sizeof(*r->kidx))) == NULL ||
         (r->rl = calloc(1, sizeof(*r->rl))) == NULL)
         return svy_err_set(err, SVY_ENOMEM, "out of memory");
     r->cur = &r->rl->slot[0];
     for (i = 0; i < n; i++) {
         if (!wanted(r, names[i], i))
             continue;
-        if ((rc = svy_table_add_column(r->t, names[i], SVY_TEXT, &r->kmap[i],
-                                       err)) != SVY_OK)
+        /* Typed columns start numeric (svy_column_push_typed). */
+        if ((rc = svy_table_add_column(r->t, names[i],
+                                       r->typed ? SVY_NUM : SVY_TEXT,
+                                       &r->kmap[i], err)) != SVY_OK)
             return rc;
+        r->kidx[r->nkept] = i;
         r->kcols[r->nkept++] = r->kmap[i];
+    }
+    return SVY_OK;
+}
+
+/*
+ * A plain line whole.  With ',' as its delimiter it is already the
+ * canonical record: no field of it needs quotes (no delimiter, quote or
+ * line break inside, no blank at an end) and none is the lone empty field
+ * that records_field quotes (the line is not empty).  So its bytes are
+ * the record's, and only the kept fields are copied out of it.
+ */
+static svy_status
+records_line(void *ctx, const char *line, size_t len, const size_t *ends,
+             size_t n, int *taken, svy_err *err)
+{
+    svy_records *r = ctx;
+    struct rbatch *b = r->cur;
+    size_t j;
+
+    if (r->whole || (!r->comma && !r->table_only)) {
+        *taken = 0;
+        return SVY_OK;
+    }
+    if (!r->table_only && svy_buf_append(&b->text, line, len) != SVY_OK)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    if (b->nk + r->nkept > b->kcap) {
+        void *q = b->klens;
+        if (svy_mem_grow(&q, &b->kcap, b->nk + r->nkept, sizeof(*b->klens)) < 0)
+            return svy_err_set(err, SVY_ENOMEM, "out of memory");
+        b->klens = q;
+    }
+    if (r->table_only) {
+        /* Every field: the line itself, a NUL at each field's end. */
+        char *p;
+        if (b->kept.len + len + 2 > b->kept.cap &&
+            svy_buf_grow(&b->kept, len + 1) != SVY_OK)
+            return svy_err_set(err, SVY_ENOMEM, "out of memory");
+        p = b->kept.data + b->kept.len;
+        memcpy(p, line, len);
+        for (j = 0; j < n; j++) {
+            p[ends[j]] = '\0';
+            b->klens[b->nk++] = ends[j] - (j > 0 ? ends[j - 1] + 1 : 0);
+        }
+        b->kept.len += len + 1;
+        return SVY_OK;
+    }
+    for (j = 0; j < r->nkept; j++) {
+        size_t i = r->kidx[j], from = i > 0 ? ends[i - 1] + 1 : 0;
+        size_t flen = ends[i] - from;
+        char *p;
+        if (b->kept.len + flen + 2 > b->kept.cap &&
+            svy_buf_grow(&b->kept, flen + 1) != SVY_OK)
+            return svy_err_set(err, SVY_ENOMEM, "out of memory");
+        p = b->kept.data + b->kept.len;
+        memcpy(p, line + from, flen);
+        p[flen] = '\0';
+        b->kept.len += flen + 1;
+        b->klens[b->nk++] = flen;
     }
     return SVY_OK;
 }
@@ -1208,6 +1454,8 @@ records_field(void *ctx, size_t i, const char *s, size_t len, svy_err *err)
     if (r->whole)
         return svy_csv_table_sink.field(&r->b, i, s, len, err);
     b = r->cur;
+    if (r->table_only)
+        goto kept;
     t = &b->text;
     if (t->len + 2 * len + 4 > t->cap && svy_buf_grow(t, 2 * len + 3) != 0)
         return svy_err_set(err, SVY_ENOMEM, "out of memory");
@@ -1236,6 +1484,7 @@ records_field(void *ctx, size_t i, const char *s, size_t len, svy_err *err)
     t->len = (size_t)(p - t->data);
     if (r->kmap[i] == NULL)
         return SVY_OK;
+kept:
     if (b->nk == b->kcap) {
         void *q = b->klens;
         if (svy_mem_grow(&q, &b->kcap, b->nk + 1, sizeof(*b->klens)) < 0)
@@ -1303,6 +1552,7 @@ svy_records_free(svy_records *r)
     svy_csv_builder_release(&r->b);
     free(r->kmap);
     free(r->kcols);
+    free(r->kidx);
     relay_finish(r, NULL);
     free(r);
 }
@@ -1340,7 +1590,7 @@ svy_records_read(svy_records **out, const char *path, const svy_csv_opts *opts,
     if ((rc = svy_table_new(&r->t, err)) != SVY_OK ||
         (rc = svy_csv_builder_init(&r->b, err)) != SVY_OK ||
         (rc = svy_input_open(&in, path, err)) != SVY_OK ||
-        (rc = svy_csv_scan(in, opts, &info, &records_sink, r, err)) != 0 ||
+        (rc = scan(in, opts, &info, &records_sink, records_line, r, err)) ||
         (rc = relay_done(r, err)) != SVY_OK) {
         svy_status frc = relay_finish(r, err);
         if (frc != SVY_OK)
@@ -1368,6 +1618,103 @@ svy_table *
 svy_records_table(svy_records *r)
 {
     return r->t;
+}
+
+/*
+ * A table is read as records that keep every column and no record text
+ * (see "Records" above): on a large file one thread parses and the other
+ * pushes the fields into the columns.
+ */
+/* A typed column without a value is no evidence of numbers: text. */
+static svy_status
+untype_empty(svy_table *t, svy_err *err)
+{
+    size_t i, k;
+    svy_status rc;
+
+    for (i = 0; i < svy_table_ncols(t); i++) {
+        svy_column *c = svy_table_col(t, i);
+        const double *v =
+            svy_column_type(c) == SVY_NUM ? svy_column_nums(c) : NULL;
+        size_t n = svy_column_len(c);
+        for (k = 0; v != NULL && k < n && isnan(v[k]); k++)
+            ;
+        if (v != NULL && k == n && (rc = svy_column_to_text(c, err)))
+            return rc;
+    }
+    return SVY_OK;
+}
+
+static svy_status
+read_table(svy_table **out, svy_input *in, const svy_csv_opts *opts,
+           svy_csv_info *info, int typed, svy_err *err)
+{
+    svy_records *r = calloc(1, sizeof(*r));
+    svy_csv_info local = {0};
+    svy_status rc, frc;
+
+    *out = NULL;
+    if (info == NULL)
+        info = &local;
+    if (r == NULL)
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
+    r->opts = opts;
+    r->table_only = 1;
+    r->typed = typed;
+    if ((rc = svy_table_new(&r->t, err)) == SVY_OK &&
+        (rc = scan(in, opts, info, &records_sink, records_line, r, err)) ==
+            SVY_OK)
+        rc = relay_done(r, err);
+    /* A failed consumer's error wins. */
+    if ((frc = relay_finish(r, err)) != SVY_OK)
+        rc = frc;
+    if (rc == SVY_OK && typed)
+        rc = untype_empty(r->t, err);
+    if (rc == SVY_OK) {
+        fix_decimals(r->t, opts, info);
+        *out = r->t;
+        r->t = NULL;
+    }
+    svy_records_free(r);
+    return rc;
+}
+
+svy_status
+svy_csv_read(svy_table **out, svy_input *in, const svy_csv_opts *opts,
+             svy_csv_info *info, svy_err *err)
+{
+    return read_table(out, in, opts, info, 0, err);
+}
+
+svy_status
+svy_csv_read_file_typed(svy_table **out, const char *path,
+                        const svy_csv_opts *opts, svy_csv_info *info,
+                        svy_err *err)
+{
+    svy_input *in = NULL;
+    svy_status rc;
+
+    *out = NULL;
+    if ((rc = svy_input_open(&in, path, err)) != SVY_OK)
+        return rc;
+    rc = read_table(out, in, opts, info, 1, err);
+    svy_input_close(in);
+    return rc;
+}
+
+svy_status
+svy_csv_read_file(svy_table **out, const char *path, const svy_csv_opts *opts,
+                  svy_csv_info *info, svy_err *err)
+{
+    svy_input *in = NULL;
+    svy_status rc;
+
+    *out = NULL;
+    if ((rc = svy_input_open(&in, path, err)) != SVY_OK)
+        return rc;
+    rc = svy_csv_read(out, in, opts, info, err);
+    svy_input_close(in);
+    return rc;
 }
 
 /*
@@ -1437,8 +1784,8 @@ struct wjob {
     struct wslot slot[WRITE_SLOTS];
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int stop;      /* the writer gave up */
-    int failed;    /* the helper ran out of memory */
+    int stop;   /* the writer gave up */
+    int failed; /* the helper ran out of memory */
 };
 
 /* Render rows [from, to) into 'b' (reset first). */

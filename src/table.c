@@ -282,6 +282,44 @@ svy_column_push_text(svy_column *c, const char *s, size_t n, svy_err *err)
     return SVY_OK;
 }
 
+/* An integer as svy_num_format writes it (see svy_column_push_typed). */
+static int
+plain_int(const char *s, size_t n, double *out)
+{
+    size_t i = s[0] == '-';
+    uint64_t v = 0;
+
+    if (n - i == 0 || n - i > 15 || (s[i] == '0' && (n - i > 1 || i > 0)))
+        return 0;
+    for (; i < n; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9)
+            return 0;
+        v = v * 10 + d;
+    }
+    *out = s[0] == '-' ? -(double)v : (double)v;
+    return 1;
+}
+
+svy_status
+svy_column_push_typed(svy_column *c, const char *s, size_t n, svy_err *err)
+{
+    svy_status rc;
+    double v = NAN;
+
+    if (c->type == SVY_NUM) {
+        if (n == 0 || plain_int(s, n, &v)) {
+            if (c->len == c->cap && reserve_cells(c, c->len + 1) < 0)
+                return nomem(err);
+            c->num[c->len++] = v;
+            return SVY_OK;
+        }
+        if ((rc = svy_column_to_text(c, err)) != SVY_OK)
+            return rc;
+    }
+    return svy_column_push_text(c, s, n, err);
+}
+
 /* Into a text column a number goes in the form the writer would use. */
 svy_status
 svy_column_push_num(svy_column *c, double v, svy_err *err)

@@ -284,7 +284,8 @@ main(int argc, char **argv)
     o.spec = sp;
     o.spec_name = spec;
     o.calibrated = tg;
-    if (svy_csv_read_file(&t, in, &csv, NULL, &err) ||
+    /* Integer columns come back numeric, as typing would make them. */
+    if (svy_csv_read_file_typed(&t, in, &csv, NULL, &err) ||
         (o.codebook ? svy_codebook_apply(o.codebook, t, &err)
                     : svy_table_infer_types(t, NULL, &err)) ||
         svy_tab_run(&tab, t, &o, &err) || svy_output_open(&out, path, &err))

@@ -78,7 +78,9 @@ typedef struct svy_csv_info {
  * may be NULL.  On success '*out' owns the table; on failure it is NULL and
  * 'err' says "NAME:LINE: what".  Errors: SVY_EPARSE for malformed CSV
  * (wrong field count, bad quoting, unterminated quote, invalid UTF-8 or
- * CP1251, empty or duplicate header names), SVY_EIO, SVY_ENOMEM.
+ * CP1251, empty or duplicate header names), SVY_EIO, SVY_ENOMEM.  A
+ * large file is read on two threads (one parses, one fills the columns),
+ * with the same result as on one.
  */
 svy_status svy_csv_read(svy_table **out, svy_input *in,
                         const svy_csv_opts *opts, svy_csv_info *info,
@@ -173,6 +175,19 @@ void svy_records_free(svy_records *r);
 svy_status svy_csv_read_file(svy_table **out, const char *path,
                              const svy_csv_opts *opts, svy_csv_info *info,
                              svy_err *err);
+
+/*
+ * svy_csv_read_file, except that a column whose values are all integers
+ * in svy_num_format's form (an optional '-', at most 15 digits, no leading
+ * zero), empty cells aside, and that has at least one, comes back numeric:
+ * the column svy_table_infer_types or svy_codebook_apply would make of it,
+ * without the text in between.  Every other column is text, as from
+ * svy_csv_read_file; a numeric one turned back to text
+ * (svy_column_to_text) has exactly the file's text.
+ */
+svy_status svy_csv_read_file_typed(svy_table **out, const char *path,
+                                   const svy_csv_opts *opts, svy_csv_info *info,
+                                   svy_err *err);
 
 /* Write 't' (header and rows) to 'o'. */
 svy_status svy_csv_write(const svy_table *t, svy_output *o, svy_err *err);

@@ -104,6 +104,17 @@ svy_status svy_table_infer_types(svy_table *t, const char *const *keep_text,
 svy_status svy_column_push_text(svy_column *c, const char *s, size_t n,
                                 svy_err *err);
 
+/*
+ * Push a cell into a column typed as it is read (svy_csv_read_file_typed).
+ * A numeric column takes an empty cell as system missing and an integer
+ * in svy_num_format's form (an optional '-', 1 to 15 digits, no leading
+ * zero, not "-0") as its value; any other text first turns it into a text
+ * column, whose cells, formatted back, are exactly the text they came
+ * from.  A text column takes the text as svy_column_push_text does.
+ */
+svy_status svy_column_push_typed(svy_column *c, const char *s, size_t n,
+                                 svy_err *err);
+
 /* Append one numeric cell (NaN is system missing). */
 svy_status svy_column_push_num(svy_column *c, double v, svy_err *err);
 

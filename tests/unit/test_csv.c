@@ -1244,6 +1244,14 @@ test_csv_records(void)
     free(got);
     unlink(path);
 
+    /* Lines cut without libcsv keep their bytes; the others are
+     * rewritten canonically (trimmed, quotes only where needed). */
+    records_file(path, "id,a,b\n1,x y,3\n2,\"z\",4\n3, v ,5\r\n4,,\n");
+    got = records_round(path, &opts, keep, &nkept);
+    CHECK_STR(got, "id,a,b,w\n1,x y,3,1\n2,z,4,3\n3,v,5,5\n4,,,7\n");
+    free(got);
+    unlink(path);
+
     records_file(path, "id,w\n1,9\n");
     got = records_round(path, &opts, keep, &nkept);
     CHECK_STR(got, "id,w\n1,1\n"); /* replaced in place */
@@ -1343,7 +1351,151 @@ test_csv_records_large(void)
     svy_buf_release(&want);
 }
 
+/*
+ * Lines without quotes, CRs or blank-edged fields are cut without libcsv;
+ * every other line goes through it.  Mixed in one file, and with a quoted
+ * line break that crosses a read chunk boundary (libcsv is mid-record
+ * when the next chunk starts), the values and lines are libcsv's.
+ */
+static void
+test_csv_plain_lines(void)
+{
+    svy_table *t = NULL;
+    svy_err err = SVY_ERR_INIT;
+    svy_csv_info info;
+    size_t n = 0, rows = 0, qlen, i;
+    char *buf, want[96];
+
+    CHECK_INT(READ("a,b,c\n"
+                   "1,,x y\n"
+                   "2, p ,\"q\"\r\n"
+                   "3,4,5\r\n"
+                   "\n"
+                   "6,\"7\n8\",9\n"
+                   "10,11,12",
+                   NULL, &info, &t, &err),
+              SVY_OK);
+    CHECK_INT(t ? svy_table_nrows(t) : 0, 5);
+    CHECK_STR(cell(t, "b", 0), "");
+    CHECK_STR(cell(t, "c", 0), "x y");
+    CHECK_STR(cell(t, "b", 1), "p");
+    CHECK_STR(cell(t, "c", 1), "q");
+    CHECK_STR(cell(t, "c", 2), "5");
+    CHECK_STR(cell(t, "b", 3), "7\n8");
+    CHECK_STR(cell(t, "a", 4), "10");
+    CHECK_INT(svy_table_row_line(t, 2), 4);
+    CHECK_INT(svy_table_row_line(t, 3), 6);
+    CHECK_INT(svy_table_row_line(t, 4), 8);
+    CHECK_INT(info.lines, 7);
+    svy_table_free(t);
+    /* A tab file is libcsv's throughout: blanks at the ends are trimmed. */
+    CHECK_INT(READ("a\tb\n1\t x \n", NULL, NULL, &t, &err), SVY_OK);
+    CHECK_STR(cell(t, "b", 0), "x");
+    svy_table_free(t);
+
+    if ((buf = malloc(READ_CHUNK + 4096)) == NULL)
+        return;
+    n += (size_t)sprintf(buf + n, "a,b\n");
+    while (n < READ_CHUNK - 40) {
+        n += (size_t)sprintf(buf + n, "%zu,2\n", rows);
+        rows++;
+    }
+    /* A quoted field from before the boundary to after it. */
+    n += (size_t)sprintf(buf + n, "q,\"");
+    qlen = READ_CHUNK + 10 - n;
+    for (; n < READ_CHUNK + 10; n++)
+        buf[n] = n == READ_CHUNK - 5 ? '\n' : 'z';
+    n += (size_t)sprintf(buf + n, "\"\n");
+    for (i = 0; i < 3; i++)
+        n += (size_t)sprintf(buf + n, "%zu,3\n", i);
+    CHECK_INT(read_buf(buf, n, NULL, NULL, &t, &err), SVY_OK);
+    CHECK_INT(t ? svy_table_nrows(t) : 0, rows + 4);
+    CHECK_INT(t ? strlen(cell(t, "b", rows)) : 0, qlen);
+    CHECK_STR(cell(t, "a", rows + 3), "2");
+    CHECK_INT(svy_table_row_line(t, rows + 1), rows + 4);
+    svy_table_free(t);
+    n += (size_t)sprintf(buf + n, "1,2,3\n");
+    CHECK_INT(read_buf(buf, n, NULL, NULL, &t, &err), SVY_EPARSE);
+    snprintf(want, sizeof(want), "t.csv:%zu: expected 2 fields, found 3",
+             rows + 7);
+    CHECK_STR(err.msg, want);
+    free(buf);
+}
+
+/*
+ * svy_csv_read_file_typed on a file large enough for the second thread:
+ * integer columns come back numeric, with the values svy_csv_read_file
+ * plus typing gives; the others (a decimal, a leading-zero code, an empty
+ * column, one whose integers end in a word far down) as text, cell for
+ * cell the same as svy_csv_read_file's.
+ */
+static void
+test_csv_read_typed(void)
+{
+    static const char *const names[] = {"id", "w", "code", "e", "late", "neg"};
+    static const int numeric[] = {1, 0, 0, 0, 0, 1};
+    svy_buf in = SVY_BUF_INIT;
+    svy_table *a = NULL, *b = NULL, *c = NULL;
+    svy_err err = SVY_ERR_INIT;
+    char path[64], line[128];
+    size_t i, j, rows = 150000;
+    int ok = 1, same = 1;
+
+    ok &= svy_buf_puts(&in, "id,w,code,e,late,neg\n") == SVY_OK;
+    for (i = 0; i < rows; i++) {
+        snprintf(line, sizeof(line), "%zu,%zu.25,%s,,%s,%s\n", i + 1, i % 7,
+                 i == 100 ? "08" : "3", i + 1 == rows ? "x" : "12",
+                 i % 3 ? "-4" : "");
+        ok &= svy_buf_puts(&in, line) == SVY_OK;
+    }
+    CHECK(ok);
+    records_file(path, in.data);
+    svy_buf_release(&in);
+    CHECK_INT(svy_csv_read_file_typed(&a, path, NULL, NULL, &err), SVY_OK);
+    CHECK_INT(svy_csv_read_file(&b, path, NULL, NULL, &err), SVY_OK);
+    CHECK_INT(svy_csv_read_file(&c, path, NULL, NULL, &err), SVY_OK);
+    unlink(path);
+    if (a == NULL || b == NULL || c == NULL)
+        goto out;
+    CHECK_INT(svy_table_infer_types(c, NULL, &err), SVY_OK);
+    CHECK_INT(svy_table_nrows(a), rows);
+    CHECK_INT(svy_table_row_line(a, rows - 1), rows + 1);
+    for (j = 0; j < 6; j++) {
+        /* Numbers as typing makes them; text as read. */
+        const svy_column *ca = svy_table_find(a, names[j]);
+        const svy_column *cb = svy_table_find(numeric[j] ? c : b, names[j]);
+        CHECK(ca != NULL && cb != NULL);
+        if (ca == NULL || cb == NULL)
+            continue;
+        CHECK_INT(svy_column_type(ca), numeric[j] ? SVY_NUM : SVY_TEXT);
+        CHECK_INT(svy_column_type(cb), svy_column_type(ca));
+        if (svy_column_type(cb) != svy_column_type(ca))
+            continue;
+        for (i = 0; i < rows; i++)
+            same &= numeric[j]
+                        ? svy_column_num(ca, i) == svy_column_num(cb, i) ||
+                              (isnan(svy_column_num(ca, i)) &&
+                               isnan(svy_column_num(cb, i)))
+                        : strcmp(svy_column_text(ca, i),
+                                 svy_column_text(cb, i)) == 0;
+    }
+    CHECK(same);
+    CHECK_STR(svy_column_text(svy_table_find(a, "code"), 100), "08");
+    CHECK_STR(svy_column_text(svy_table_find(a, "late"), 0), "12");
+    CHECK_STR(svy_column_text(svy_table_find(a, "late"), rows - 1), "x");
+    CHECK_STR(svy_column_text(svy_table_find(a, "w"), 3), "3.25");
+    CHECK_STR(svy_column_text(svy_table_find(a, "e"), 3), "");
+    CHECK(isnan(svy_column_num(svy_table_find(a, "neg"), 0)));
+    CHECK(svy_column_num(svy_table_find(a, "neg"), 1) == -4.0);
+out:
+    svy_table_free(a);
+    svy_table_free(b);
+    svy_table_free(c);
+}
+
 static const struct check_case cases[] = {
+    CASE(test_csv_plain_lines),
+    CASE(test_csv_read_typed),
     CASE(test_csv_records),
     CASE(test_csv_records_large),
     CASE(test_csv_delimiter_detection),

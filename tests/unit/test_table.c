@@ -43,6 +43,45 @@ cell(const svy_table *t, const char *name, size_t row)
     return svy_column_format(c, row, buf, NULL);
 }
 
+/*
+ * Typed pushes: a numeric column takes empty cells and integers in
+ * svy_num_format's form; the first other text turns it into text, with
+ * every earlier cell exactly as it was read.
+ */
+static void
+test_table_push_typed(void)
+{
+    static const char *const ints[] = {"0", "-5", "", "123456789012345", "7"};
+    static const char *const other[] = {
+        "08", "-0", "+3", "1.5", "1e3", "1234567890123456", "-", " 4", "x"};
+    svy_table *t = NULL;
+    svy_column *c = NULL;
+    svy_err err = SVY_ERR_INIT;
+    size_t i, k;
+
+    for (k = 0; k < sizeof(other) / sizeof(*other); k++) {
+        CHECK_INT(svy_table_new(&t, &err), SVY_OK);
+        CHECK_INT(svy_table_add_column(t, "q", SVY_NUM, &c, &err), SVY_OK);
+        for (i = 0; i < sizeof(ints) / sizeof(*ints); i++)
+            CHECK_INT(svy_column_push_typed(c, ints[i], strlen(ints[i]), &err),
+                      SVY_OK);
+        CHECK_INT(svy_column_type(c), SVY_NUM);
+        CHECK(isnan(svy_column_num(c, 2)));
+        CHECK(svy_column_num(c, 1) == -5.0);
+        CHECK(svy_column_num(c, 3) == 123456789012345.0);
+        CHECK_INT(svy_column_push_typed(c, other[k], strlen(other[k]), &err),
+                  SVY_OK);
+        CHECK_INT(svy_column_type(c), SVY_TEXT);
+        for (i = 0; i < sizeof(ints) / sizeof(*ints); i++)
+            CHECK_STR(svy_column_text(c, i), ints[i]);
+        CHECK_STR(svy_column_text(c, i), other[k]);
+        /* A text column stays text. */
+        CHECK_INT(svy_column_push_typed(c, "9", 1, &err), SVY_OK);
+        CHECK_STR(svy_column_text(c, i + 1), "9");
+        svy_table_free(t);
+    }
+}
+
 static void
 test_table_empty(void)
 {
@@ -605,6 +644,7 @@ test_table_many_rows(void)
 
 static const struct check_case cases[] = {
     CASE(test_table_empty),
+    CASE(test_table_push_typed),
     CASE(test_table_build_rows),
     CASE(test_table_commit_row_errors),
     CASE(test_table_column_names),
