@@ -339,6 +339,9 @@ svy_design_free(svy_design *d)
     free(d->w);
     free(d->w_ord);
     free(d->rank);
+    free(d->run_pos);
+    free(d->run_psu);
+    free(d->psu_run);
     free(d->order);
     free(d->stratum_psu);
     free(d->psu_unit);
@@ -743,7 +746,7 @@ svy_design_new(svy_design **out, const svy_table *t,
     svy_design *d = NULL;
     double *N1 = NULL, *N2 = NULL;
     svy_status rc;
-    size_t i;
+    size_t i, runs;
 
     *out = NULL;
     memset(&b, 0, sizeof(b));
@@ -821,6 +824,25 @@ svy_design_new(svy_design **out, const svy_table *t,
     for (i = 0; i < b.n; i++) {
         d->w_ord[i] = d->w[d->order[i]];
         d->rank[d->order[i]] = (uint32_t)i;
+    }
+    /* PSUs as runs of consecutive rows: a new run at every change */
+    for (i = 0, runs = 0; i < b.n; i++)
+        runs += i == 0 || b.psu[i] != b.psu[i - 1];
+    if (runs == d->npsu && !d->stage2 && b.n > 0) {
+        d->run_pos = svy_mem_alloc(runs + 1, sizeof(uint32_t));
+        d->run_psu = svy_mem_alloc(runs + 1, sizeof(uint32_t));
+        d->psu_run = svy_mem_alloc(runs + 1, sizeof(uint32_t));
+        if (!d->run_pos || !d->run_psu || !d->psu_run) {
+            rc = svy_nomem(err);
+            goto out;
+        }
+        for (i = 0, runs = 0; i < b.n; i++)
+            if (i == 0 || b.psu[i] != b.psu[i - 1]) {
+                d->run_pos[runs] = (uint32_t)i;
+                d->psu_run[b.psu[i]] = (uint32_t)runs;
+                d->run_psu[runs++] = b.psu[i];
+            }
+        d->run_pos[runs] = (uint32_t)b.n;
     }
     *out = d;
     d = NULL;

@@ -52,6 +52,16 @@ struct svy_design {
     unsigned char *lonely;  /* stratum left out under AVERAGE */
     int stage2;             /* units are SSUs */
     int row_psu;            /* each row is its own PSU (no cluster ids) */
+    /*
+     * When every PSU's rows are consecutive in the file (true of most
+     * survey files, and of any design without cluster ids), the runs in
+     * file order: run r is rows [run_pos[r], run_pos[r + 1]) of PSU
+     * run_psu[r]; proportions are then summed per PSU in file order
+     * (linearize.c, props_pass), without reordering the rows.  NULL
+     * otherwise, and for two-stage designs.
+     */
+    uint32_t *run_pos, *run_psu;
+    uint32_t *psu_run; /* npsu: each PSU's run */
     int nan_var;            /* AVERAGE with a lonely SSU: NaN, as R */
     double degf;
     svy_lonely policy;

@@ -15,6 +15,8 @@
 #include "svy/num.h"
 
 #define SMALL_CODES 256 /* factor values 0..255 looked up without hashing */
+#define SMALL_UNSEEN (-1) /* small[v]: v not met yet */
+#define SMALL_MISSING (-2) /* small[v]: v is a missing value */
 
 void
 svy_factor_free(svy_factor *f)
@@ -117,30 +119,40 @@ svy_factor_new(svy_factor **out, const svy_table *t, const char *col,
     f->n = n;
     isnum = svy_column_type(c) == SVY_NUM;
     for (i = 0; i < SMALL_CODES; i++)
-        small[i] = -1;
+        small[i] = SMALL_UNSEEN;
     for (i = 0; i < n; i++) {
         long g;
         double v;
 
-        if (is_missing(c, i, missing, flags)) {
-            f->codes[i] = -1;
-            continue;
-        }
         /*
          * Codes are mostly small integers: a direct table spares their
-         * hashing (it was a tenth of svy-tab's time); ids stay in order
-         * of first appearance either way.
+         * hashing (it was a tenth of svy-tab's time) and, as a number's
+         * missingness depends on its value only, the missing-value checks
+         * too (SMALL_MISSING); ids stay in order of first appearance.
          */
         if (isnum && (v = svy_column_num(c, i)) >= 0 && v < SMALL_CODES &&
             v == (double)(int)v) {
-            if (small[(int)v] < 0) {
-                if ((g = svy_keymap_get(&m, c, i, 0)) < 0) {
+            int *sv = &small[(int)v];
+
+            if (missing && missing[i]) {
+                f->codes[i] = -1;
+                continue;
+            }
+            if (*sv == SMALL_UNSEEN) {
+                if (is_missing(c, i, NULL, flags)) {
+                    *sv = SMALL_MISSING;
+                } else if ((g = svy_keymap_get(&m, c, i, 0)) < 0) {
                     rc = svy_nomem(err);
                     goto out;
+                } else {
+                    *sv = (int)g;
                 }
-                small[(int)v] = (int)g;
             }
-            f->codes[i] = small[(int)v];
+            f->codes[i] = *sv >= 0 ? *sv : -1;
+            continue;
+        }
+        if (is_missing(c, i, missing, flags)) {
+            f->codes[i] = -1;
             continue;
         }
         if ((g = svy_keymap_get(&m, c, i, 0)) < 0) {

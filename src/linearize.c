@@ -30,12 +30,14 @@
  * in file order that codes each row, a sweep in design order that sums
  * each PSU's cells (packed, per stratum), and the deviations of those
  * unit totals from their group means, formed directly, as R does; on
- * large data two threads take half the strata each.  Calibrated designs
- * take run_pass, which
- * also carries the M columns and shifts every unit by its group's first
- * unit before the products (sgrp_member).  Both give exact zeros where R
- * does (stratum shares of a stratified design) instead of the rounding
- * noise of Σff' - SS'/n.
+ * large data two threads take half the strata each.  Proportions on a
+ * one-stage design whose PSUs are runs of consecutive rows (most files,
+ * and every design without cluster ids) take props_pass instead, one
+ * sweep in file order and products of cells only (see there).
+ * Calibrated designs take run_pass, which also carries the M columns and
+ * shifts every unit by its group's first unit before the products
+ * (sgrp_member).  All give exact zeros where R does (stratum shares of a
+ * stratified design) instead of the rounding noise of Σff' - SS'/n.
  *
  * Domains keep every PSU (rows outside contribute zero to f), as svyby;
  * R's subset designs pad absent PSUs with zeros, which is the same.  The
@@ -67,6 +69,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <time.h>
 
 #include "design_int.h"
 #include "svy/mem.h"
@@ -1154,12 +1158,476 @@ acc_merge(struct svy_acc *a, const struct svy_acc *b)
     a->nstr_sub += b->nstr_sub;
 }
 
+/*
+ * Proportions on a one-stage design without calibration whose PSUs are
+ * runs of consecutive rows (d->run_pos), with strata × cells² at most
+ * PROPS_KT: props_pass.  This is the call svy-tab makes 80 times on its
+ * benchmark, so it avoids what the general fast path pays: reordering the
+ * rows (gather), linear sums and counters kept per row in memory, the
+ * per-PSU vectors written out and read back per stratum, and products
+ * with the domain features.
+ *
+ * The rows are read once, in file order, one PSU (a run) at a time: each
+ * touched cell's weight goes to a small dense scratch, rows and squared
+ * weights to per-cell counters.  At the end of the run the PSU's cell
+ * vector t (its nnz touched cells) adds t t' to its stratum's block of
+ * K_tt and t to the stratum's sum T_h: O(nnz²) per PSU.  At the end,
+ * K_tt = Σ_h coef_h (Σ t t' - T_h T_h'/n_h), which is R's Σ (t - t̄)(t - t̄)'
+ * with a little cancellation (on svy-tab's benchmark the SEs move by
+ * 2e-14 relative at most) and one exception handled apart: a stratum whose
+ * PSUs are all equal (each is compared with the stratum's first) adds
+ * exactly nothing, as R's deviations do (R's zero SEs of stratum shares).
+ * For proportions a domain's u is the sum of its cells' t, so the domain
+ * entries of K follow from K_tt (props_fill_k) and are never multiplied
+ * out per PSU.
+ *
+ * The file is always split in the same two halves (at the first PSU past
+ * half the rows), each with its own sums, added in a fixed order:
+ * whether or not a second thread runs, the result is the same.  A thread
+ * is used from THREAD_ROWS rows on.
+ */
+#define PROPS_KT (1 << 20) /* most strata × cells² of props_pass (8 MB) */
+
+struct pwork {
+    const svy_design *d;
+    const struct svy_job *jb;
+    const struct svy_acc *lay; /* the layout: C, D, K, cj */
+    size_t r0, r1;             /* runs */
+    double *Kt;                /* H × C × C: Σ t t', either triangle */
+    double *Ts;                /* H × C: Σ t */
+    double *lin;               /* TW, TW2, TN (E each), npsu, zrows (D) */
+    double rows_sub, npsu_sub;
+    uint32_t *str_sub, *str_dom, *str_val; /* H, H×D, H×(D+1) */
+    int failed;
+};
+
+/*
+ * The rows of run r into the scratch 'cs', three doubles per entry (one
+ * address for the three sums of a row): the run's weight, and over every
+ * run the squared weights and the rows.  Entries are the cells, then
+ * C + j for rows of domain j not valid on the variable.  The entries
+ * touched are listed in idx (returns how many; an entry is listed when
+ * its 'on' is not yet 'stamp', a number no other run of the pass uses);
+ * rows of weight 0 are counted per domain in zrows.  Flags are 32-bit:
+ * stores through a char pointer could alias anything and would make the
+ * compiler reload every pointer.
+ */
+static size_t
+props_run(const svy_design *d, const struct svy_job *jb, size_t C, size_t K,
+          size_t r, uint32_t stamp, double *restrict cs, uint32_t *restrict on,
+          uint32_t *restrict idx, double *restrict zrows, size_t *nsub,
+          int *anyw)
+{
+    const unsigned char *sub = jb->subset;
+    const int *by = jb->by, *var = jb->var;
+    const double *W = d->w;
+    size_t i, n = 0, ns = 0, i1 = d->run_pos[r + 1];
+    int any = 0;
+
+    for (i = d->run_pos[r]; i < i1; i++) {
+        double w = W[i], *c;
+        int j, v;
+        size_t e;
+
+        if (sub && !sub[i])
+            continue;
+        ns++;
+        any |= w != 0;
+        j = by ? by[i] : 0;
+        if (j < 0)
+            continue;
+        if (w == 0) { /* in the domain's rows, nothing else */
+            zrows[j]++;
+            continue;
+        }
+        v = var[i];
+        e = v < 0 ? C + (size_t)j : (size_t)j * K + (size_t)v;
+        idx[n] = (uint32_t)e; /* listed once, without a branch */
+        n += on[e] != stamp;
+        on[e] = stamp;
+        c = cs + 3 * e;
+        c[0] += w;
+        c[1] += w * w;
+        c[2]++;
+    }
+    *nsub = ns;
+    *anyw = any;
+    return n;
+}
+
+static void *
+props_rows(void *arg)
+{
+    struct pwork *pw = arg;
+    const svy_design *d = pw->d;
+    const struct svy_acc *a = pw->lay;
+    const uint32_t *cj = a->cj, *run_psu = d->run_psu;
+    const uint32_t *psu_stratum = d->psu_stratum;
+    const double *str_coef = d->str_coef;
+    size_t C = a->C, D = a->D, K = a->K, E = C + D, r, x, y;
+    double *cs = svy_mem_calloc(4 * E + 1, sizeof(double));
+    double *xv = cs ? cs + 3 * E : NULL;
+    uint32_t *idx = svy_mem_alloc(2 * E + D + 1, sizeof(uint32_t));
+    uint32_t *didx = idx ? idx + 2 * E : NULL;
+    uint32_t *on = svy_mem_calloc(E + 2 * D + 1, sizeof(uint32_t));
+    uint32_t *dmark = on ? on + E : NULL, *dval = on ? dmark + D : NULL;
+    uint32_t *str_sub = pw->str_sub, *str_dom = pw->str_dom;
+    uint32_t *str_val = pw->str_val;
+    double *TW = pw->lin, *TW2 = TW + E, *TN = TW2 + E, *npsu = TN + E,
+           *zrows = npsu + D, *Kt = pw->Kt, *Tsa = pw->Ts;
+    double rows_sub = 0, npsu_sub = 0;
+    int bits = D <= 64; /* domains as bits of a word: no memory chain */
+
+    if (!cs || !idx || !on) {
+        pw->failed = 1;
+        goto out;
+    }
+    for (r = pw->r0; r < pw->r1; r++) {
+        uint32_t p = run_psu[r], h = psu_stratum[p], stamp = (uint32_t)r + 1;
+        size_t nsub, n, nl = 0, nd = 0;
+        double coef = str_coef[h];
+        uint64_t dall = 0, dok = 0;
+        int anyw;
+
+        n = props_run(d, pw->jb, C, K, r, stamp, cs, on, idx, zrows, &nsub,
+                      &anyw);
+        rows_sub += (double)nsub;
+        if (anyw) {
+            npsu_sub++;
+            str_sub[h] = 1;
+        }
+        for (x = 0; x < n; x++) { /* cells kept in idx, domains marked */
+            size_t e = idx[x], j = e < C ? cj[e] : e - C;
+
+            TW[e] += cs[3 * e];
+            if (bits) {
+                dall |= (uint64_t)1 << j;
+            } else {
+                didx[nd] = (uint32_t)j;
+                nd += dmark[j] != stamp;
+                dmark[j] = stamp;
+            }
+            if (e < C) {
+                if (bits)
+                    dok |= (uint64_t)1 << j;
+                else
+                    dval[j] = stamp;
+                idx[nl++] = (uint32_t)e;
+            } else {
+                cs[3 * e] = 0;
+            }
+        }
+        for (x = 0; bits && dall; x++, dall >>= 1) /* the bits, as a list */
+            if (dall & 1)
+                didx[nd++] = (uint32_t)x;
+        for (x = 0; x < nd; x++) {
+            size_t j = didx[x];
+
+            npsu[j]++;
+            str_dom[h * D + j] = 1;
+            if (bits ? (dok >> j & 1) : dval[j] == stamp) {
+                str_val[h * (D + 1) + j] = 1;
+                str_val[h * (D + 1) + D] = 1;
+            }
+        }
+        for (x = 0; x < nl; x++) {
+            xv[x] = cs[3 * idx[x]];
+            cs[3 * idx[x]] = 0;
+        }
+        if (coef != 0) {
+            double *Th = Tsa + (size_t)h * C, *Kh = Kt + (size_t)h * C * C;
+
+            /* t t' of the touched cells: (a, b) lands in either triangle */
+            for (x = 0; x < nl; x++) {
+                double v = xv[x], *row = Kh + (size_t)idx[x] * C;
+
+                Th[idx[x]] += v;
+                for (y = x; y < nl; y++)
+                    row[idx[y]] += v * xv[y];
+            }
+        }
+    }
+    for (x = 0; x < E; x++) {
+        TW2[x] = cs[3 * x + 1];
+        TN[x] = cs[3 * x + 2];
+    }
+    pw->rows_sub = rows_sub;
+    pw->npsu_sub = npsu_sub;
+out:
+    free(cs);
+    free(idx);
+    free(on);
+    return NULL;
+}
+
+/*
+ * K of the accumulator from K_tt (full, symmetric): cells with cells as
+ * they are, a cell with domain j the sum over j's cells, domains with
+ * domains the double sum; only the entries the mode keeps (kref).  'R'
+ * is scratch of C × D.
+ */
+static void
+props_fill_k(struct svy_acc *a, const double *Kt, double *R)
+{
+    size_t C = a->C, D = a->D, K = a->K, c, c2, j, j2, k;
+
+    for (c = 0; c < C; c++)
+        for (j = 0; j < D; j++) {
+            double v = 0;
+
+            for (k = 0; k < K; k++)
+                v += Kt[c * C + j * K + k];
+            R[c * D + j] = v;
+        }
+    for (c = 0; c < C; c++)
+        for (c2 = c; c2 < C; c2++) {
+            double *r = kref(a, c, c2);
+
+            if (r)
+                *r = Kt[c * C + c2];
+        }
+    for (c = 0; c < C; c++)
+        for (j = 0; j < D; j++) {
+            double *r = kref(a, c, C + j);
+
+            if (r)
+                *r = R[c * D + j];
+        }
+    for (j = 0; j < D; j++)
+        for (j2 = j; j2 < D; j2++) {
+            double *r = kref(a, C + j, C + j2), v = 0;
+
+            if (r == NULL)
+                continue;
+            for (k = 0; k < K; k++)
+                v += R[(j * K + k) * D + j2];
+            *r = v;
+        }
+}
+
+/*
+ * Stratum h's block of K_tt again, from the deviations x = t - s of its
+ * PSUs from its first PSU s: Σ x x' - (Σ x)(Σ x)'/n_h into the upper
+ * triangle of G (as run_pass's sgrp does).  Exact zeros when the PSUs
+ * are equal and no cancellation when they nearly are; props_pass calls it
+ * for the strata where Σ t t' - T T'/n lost most of its digits.  Products
+ * over the cells of t and s only.  Scratch: 'ws' of RECENTRE_WS(C, D)
+ * doubles (props_run's, the shift, x, Σ x, counts thrown away), 'iw' of
+ * 3E + C words (E = C + D).
+ */
+#define RECENTRE_WS(C, D) (6 * ((C) + (D)) + 2 * (C) + (D))
+
+static void
+props_recentre(const svy_design *d, const struct svy_job *jb,
+               const struct svy_acc *a, size_t h, double *G, double *ws,
+               uint32_t *iw)
+{
+    size_t C = a->C, D = a->D, K = a->K, E = C + D, p, x, y, n, nl, ns = 0;
+    size_t p0 = d->stratum_psu[h], p1 = d->stratum_psu[h + 1], nsub;
+    double *cs = ws, *sv = cs + 3 * E, *xv = sv + C, *dsum = xv + 2 * E;
+    double *dum = dsum + C, nh = (double)(p1 - p0);
+    uint32_t *on = iw, *idx = on + E, *sidx = idx + 2 * E, stamp = 0;
+    int anyw;
+
+    memset(G, 0, C * C * sizeof(double));
+    memset(ws, 0, RECENTRE_WS(C, D) * sizeof(double));
+    memset(on, 0, E * sizeof(uint32_t));
+    for (p = p0; p < p1; p++) {
+        n = props_run(d, jb, C, K, d->psu_run[p], ++stamp, cs, on, idx, dum,
+                      &nsub, &anyw);
+        for (x = 0, nl = 0; x < n; x++) { /* the cells; invalid rows out */
+            if (idx[x] < C)
+                idx[nl++] = idx[x];
+            else
+                cs[3 * idx[x]] = 0;
+        }
+        for (x = 0; p == p0 && x < nl; x++) { /* the shift */
+            sv[idx[x]] = cs[3 * idx[x]];
+            sidx[ns++] = idx[x];
+        }
+        for (x = 0; x < ns; x++) { /* and its cells */
+            idx[nl] = sidx[x];
+            nl += on[sidx[x]] != stamp;
+            on[sidx[x]] = stamp;
+        }
+        for (x = 0; x < nl; x++) {
+            xv[x] = cs[3 * idx[x]] - sv[idx[x]];
+            cs[3 * idx[x]] = 0;
+            dsum[idx[x]] += xv[x];
+        }
+        for (x = 0; x < nl; x++)
+            for (y = 0; xv[x] != 0 && y < nl; y++)
+                if (idx[y] >= idx[x])
+                    G[idx[x] * C + idx[y]] += xv[x] * xv[y];
+    }
+    for (x = 0; x < C; x++)
+        for (y = x; y < C; y++)
+            G[x * C + y] -= dsum[x] * dsum[y] / nh;
+}
+
+/*
+ * Σ t t' - T T'/n keeps fewer than about 6 of its 16 digits on a cell's
+ * diagonal when its variance is below this share of Σ t²: that stratum is
+ * recomputed from deviations (props_recentre).
+ */
+#define CANCEL 1e-6
+
+static svy_status
+props_pass(const svy_design *d, const struct svy_job *jb, struct svy_acc **out,
+           svy_err *err)
+{
+    size_t H = d->nstrata, n = d->n, nr = d->npsu, C, D, E, L, HC2, cut;
+    size_t h, j, x, y, t;
+    struct svy_acc *a = acc_new(jb, 0);
+    struct pwork w[2];
+    double *blk = NULL, *Kt, *R, *Th, *G, *ws = NULL;
+    uint32_t *marks = NULL, *iw = NULL;
+    svy_status rc = SVY_OK;
+    pthread_t tid;
+    int threaded = 0;
+
+    *out = NULL;
+    memset(w, 0, sizeof(w));
+    if (a == NULL)
+        goto nomem;
+    C = a->C;
+    D = a->D;
+    E = C + D;
+    L = 3 * E + 2 * D;
+    HC2 = H * C * C;
+    /* per half: Kt, Ts, the sums; then K_tt, R, a stratum's T and G */
+    blk = svy_mem_calloc(2 * (HC2 + H * C + L) + 2 * C * C + C * D + C + 1,
+                         sizeof(double));
+    ws = svy_mem_alloc(RECENTRE_WS(C, D) + 1, sizeof(double));
+    iw = svy_mem_alloc(3 * E + C + 1, sizeof(uint32_t));
+    marks = svy_mem_calloc(2 * H * (2 * D + 2) + 1, sizeof(uint32_t));
+    if (!blk || !ws || !iw || !marks)
+        goto nomem;
+    for (cut = 0; d->run_pos[cut] < n / 2; cut++) /* the run at half */
+        ;
+    for (t = 0; t < 2; t++) {
+        uint32_t *m = marks + t * H * (2 * D + 2);
+        double *b = blk + t * (HC2 + H * C + L);
+
+        w[t] = (struct pwork){.d = d, .jb = jb, .lay = a};
+        w[t].r0 = t ? cut : 0;
+        w[t].r1 = t ? nr : cut;
+        w[t].Kt = b;
+        w[t].Ts = b + HC2;
+        w[t].lin = b + HC2 + H * C;
+        w[t].str_sub = m;
+        w[t].str_dom = m + H;
+        w[t].str_val = m + H + H * D;
+    }
+    threaded = n >= THREAD_ROWS &&
+               pthread_create(&tid, NULL, props_rows, &w[1]) == 0;
+    props_rows(&w[0]);
+    if (threaded)
+        pthread_join(tid, NULL);
+    else
+        props_rows(&w[1]);
+    if (w[0].failed || w[1].failed)
+        goto nomem;
+    /*
+     * K_tt = Σ_h coef_h (Σ t t' - T_h T_h'/n_h), the halves added in
+     * order and the triangles folded; a stratum that is not centred
+     * (lonely PSUs adjusted, R's "adjust") keeps Σ t t'.
+     */
+    Kt = blk + 2 * (HC2 + H * C + L);
+    R = Kt + C * C;
+    Th = R + C * D;
+    G = Th + C;
+    for (h = 0; h < H; h++) {
+        double nh = (double)(d->stratum_psu[h + 1] - d->stratum_psu[h]);
+        double cf = d->str_coef[h];
+        const double *K0 = w[0].Kt + h * C * C, *K1 = w[1].Kt + h * C * C;
+        int ctr = d->str_ctr[h], again = 0;
+
+        if (cf == 0)
+            continue;
+        for (x = 0; x < C; x++)
+            Th[x] = w[0].Ts[h * C + x] + w[1].Ts[h * C + x];
+        for (x = 0; x < C; x++)
+            for (y = x; y < C; y++) {
+                double v = K0[x * C + y] + K1[x * C + y], raw = v;
+
+                if (y > x)
+                    v += K0[y * C + x] + K1[y * C + x];
+                if (ctr)
+                    v -= Th[x] * Th[y] / nh;
+                if (ctr && y == x && raw > 0 && v < CANCEL * raw)
+                    again = 1;
+                G[x * C + y] = v;
+            }
+        if (again)
+            props_recentre(d, jb, a, h, G, ws, iw);
+        for (x = 0; x < C; x++)
+            for (y = x; y < C; y++)
+                Kt[x * C + y] += cf * G[x * C + y];
+    }
+    for (x = 0; x < C; x++)
+        for (y = 0; y < x; y++)
+            Kt[x * C + y] = Kt[y * C + x];
+    props_fill_k(a, Kt, R);
+    /* the linear sums and counters: halves in order */
+    for (t = 0; t < 2; t++) {
+        const double *TW = w[t].lin, *TW2 = TW + E, *TN = TW2 + E,
+                     *np = TN + E, *zr = np + D;
+
+        for (x = 0; x < E; x++) {
+            j = x < C ? a->cj[x] : x - C;
+            if (x < C) {
+                a->T[x] += TW[x];
+                a->Tn[x] += TN[x];
+                a->U2[j] += TW2[x];
+            }
+            a->rows[j] += TN[x];
+            a->wsum[j] += TW[x];
+        }
+        for (j = 0; j < D; j++) {
+            a->npsu[j] += np[j];
+            a->rows[j] += zr[j];
+        }
+        a->rows_sub += w[t].rows_sub;
+        a->npsu_sub += w[t].npsu_sub;
+    }
+    for (x = 0; x < C; x++) {
+        a->U[a->cj[x]] += a->T[x];
+        a->Un[a->cj[x]] += a->Tn[x];
+    }
+    for (h = 0; h < H; h++) { /* strata holding rows, from both halves */
+        const uint32_t *m0 = marks, *m1 = marks + H * (2 * D + 2);
+        size_t o = H + H * D + h * (D + 1);
+
+        a->nstr_sub += m0[h] | m1[h];
+        for (j = 0; j < D; j++)
+            a->nstr[j] += m0[H + h * D + j] | m1[H + h * D + j];
+        for (j = 0; j <= D; j++)
+            if (m0[o + j] | m1[o + j]) {
+                a->present[j]++;
+                a->lonelyp[j] += d->lonely[h];
+            }
+    }
+    *out = a;
+    a = NULL;
+    goto out;
+nomem:
+    rc = svy_nomem(err);
+out:
+    free(blk);
+    free(ws);
+    free(iw);
+    free(marks);
+    svy_lin_acc_free(a);
+    return rc;
+}
+
 svy_status
 svy_lin_fast_pass(const svy_design *d, const struct svy_job *jb,
                   struct svy_acc **out, svy_err *err)
 {
     size_t H = d->nstrata, h, c, j, half = 0;
-    struct svy_acc *a = acc_new(jb, 0), *a2 = NULL;
+    struct svy_acc *a = NULL, *a2 = NULL;
     struct fwork w1, w2;
     double *St = NULL, *tv = NULL, *uv = NULL;
     int32_t *code = NULL;
@@ -1168,7 +1636,10 @@ svy_lin_fast_pass(const svy_design *d, const struct svy_job *jb,
     pthread_t tid;
 
     *out = NULL;
-    if (a) {
+    if (jb->kind == SVY_KIND_PROPS && d->run_pos &&
+        d->nstrata * (jb->K * jb->D) * (jb->K * jb->D) <= PROPS_KT)
+        return props_pass(d, jb, out, err);
+    if ((a = acc_new(jb, 0)) != NULL) {
         St = svy_mem_calloc(H * a->Fq + 1, sizeof(double));
         code = svy_mem_alloc(d->n + 1, sizeof(int32_t));
         tv = svy_mem_alloc(vals ? 2 * d->n + 1 : 1, sizeof(double));

@@ -33,7 +33,9 @@
  * Speed: svy_design_new does the one pass that maps ids to dense indices
  * (hashing their text) and orders the rows by stratum, PSU and SSU; each
  * estimation call is then two passes over the rows (one in file order,
- * one in design order) that sum each PSU's cells, plus work per PSU
+ * one in design order; proportions on a file whose PSUs are runs of
+ * consecutive rows, one pass in file order) that sum each PSU's cells,
+ * plus work per PSU
  * proportional to the cells and domains it touches (squared when
  * covariances are asked for), whatever the number of categories and
  * domains: a 6-category question against a 9-region banner costs one

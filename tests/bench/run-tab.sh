@@ -21,8 +21,11 @@
 # minutes at 1M.
 #
 # Environment: BUILD (default build) is the build folder the project is
-# built into (make -s BUILD=...); CC (default cc) compiles the helpers.
-# Files go to $BUILD/bench.  See tests/bench/README.md, "svy-tab".
+# built into (make -s BUILD=...); CC (default cc) compiles the helpers;
+# SVY_BENCH_R=0 skips R (the check and the R runs, and so the 100k bar)
+# and SVY_BENCH_PSPP=0 skips PSPP, for quick runs while working on
+# svy-tab.  Files go to $BUILD/bench.  See tests/bench/README.md,
+# "svy-tab".
 set -euo pipefail
 
 ROWS=${1:-1000000}
@@ -38,12 +41,17 @@ die() { echo "run-tab: $*" >&2; exit 1; }
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
-command -v Rscript > /dev/null ||
-    die "Rscript not found; install R: apt-get install --no-install-recommends r-base-core r-cran-survey"
-Rscript -e 'suppressPackageStartupMessages(library(survey))' 2> /dev/null ||
-    die "R package 'survey' not found: apt-get install --no-install-recommends r-cran-survey"
+HAVE_R=1
+if [[ ${SVY_BENCH_R:-1} == 0 ]]; then
+    HAVE_R=0
+else
+    command -v Rscript > /dev/null ||
+        die "Rscript not found; install R: apt-get install --no-install-recommends r-base-core r-cran-survey (or SVY_BENCH_R=0)"
+    Rscript -e 'suppressPackageStartupMessages(library(survey))' 2> /dev/null ||
+        die "R package 'survey' not found: apt-get install --no-install-recommends r-cran-survey (or SVY_BENCH_R=0)"
+fi
 HAVE_PSPP=0
-command -v pspp > /dev/null && HAVE_PSPP=1
+[[ ${SVY_BENCH_PSPP:-1} != 0 ]] && command -v pspp > /dev/null && HAVE_PSPP=1
 
 BENCH=$B/bench
 TAB=$B/bin/svy-tab
@@ -116,21 +124,26 @@ median() {
 }
 
 echo "== file: $FILE ($(stat -c %s "$FILE") bytes); R file: $RFILE"
+echo "== processors: $(nproc); load before: $(uptime | sed 's/.*load average: //')"
 echo "== svy-tab: ${SVYT[*]} FILE > /dev/null"
 
 echo "== warm-up and check (untimed): svy-tab and R on q1 = 1 in region 1"
 measure bare-csv "$BENCH/bare-csv" "$FILE" > /dev/null
 TO=$OFILE measure svy-tab "${SVYT[@]}" "$RFILE" > /dev/null
-ours=$(awk -F, '$3 == "prop" && $4 == "q1" && $5 == "1" && $7 == "region" && $8 == "1" { print $15, $16; exit }' "$OFILE")
-TO=$OFILE measure R Rscript tests/bench/tab.R "$RFILE" > /dev/null
-theirs=$(awk '$1 == "check" { print $2, $3 }' "$OFILE")
-awk -v a="$ours" -v b="$theirs" 'BEGIN {
-    split(a, x, " "); split(b, y, " ")
-    de = (x[1] - y[1]) / y[1]; ds = (x[2] - y[2]) / y[2]
-    if (de < 0) de = -de; if (ds < 0) ds = -ds
-    printf "   svy-tab %s  R %s  relative differences %.2g %.2g\n", a, b, de, ds
-    exit !(de < 1e-9 && ds < 1e-6)
-}' || die "svy-tab and R disagree"
+if [[ $HAVE_R == 1 ]]; then
+    ours=$(awk -F, '$3 == "prop" && $4 == "q1" && $5 == "1" && $7 == "region" && $8 == "1" { print $15, $16; exit }' "$OFILE")
+    TO=$OFILE measure R Rscript tests/bench/tab.R "$RFILE" > /dev/null
+    theirs=$(awk '$1 == "check" { print $2, $3 }' "$OFILE")
+    awk -v a="$ours" -v b="$theirs" 'BEGIN {
+        split(a, x, " "); split(b, y, " ")
+        de = (x[1] - y[1]) / y[1]; ds = (x[2] - y[2]) / y[2]
+        if (de < 0) de = -de; if (ds < 0) ds = -ds
+        printf "   svy-tab %s  R %s  relative differences %.2g %.2g\n", a, b, de, ds
+        exit !(de < 1e-9 && ds < 1e-6)
+    }' || die "svy-tab and R disagree"
+else
+    echo "   R skipped (SVY_BENCH_R=0): no check against R"
+fi
 
 BT=() ST=() SR=() RE=() PT=()
 printf '\n%-4s %-22s %9s\n' run program "wall (s)"
@@ -141,9 +154,11 @@ for ((i = 1; i <= RUNS; i++)); do
     printf '%-4s %-22s %9s\n' "$i" "svy-tab $ROWS" "$t"
     t=$(measure svy-tab "${SVYT[@]}" "$RFILE"); SR+=("$t")
     printf '%-4s %-22s %9s\n' "$i" "svy-tab $RROWS" "$t"
-    TO=$OFILE measure R Rscript tests/bench/tab.R "$RFILE" > /dev/null
-    t=$(awk '$1 == "estimation_seconds" { print $2 }' "$OFILE"); RE+=("$t")
-    printf '%-4s %-22s %9s  (estimation calls)\n' "$i" "R $RROWS" "$t"
+    if [[ $HAVE_R == 1 ]]; then
+        TO=$OFILE measure R Rscript tests/bench/tab.R "$RFILE" > /dev/null
+        t=$(awk '$1 == "estimation_seconds" { print $2 }' "$OFILE"); RE+=("$t")
+        printf '%-4s %-22s %9s  (estimation calls)\n' "$i" "R $RROWS" "$t"
+    fi
     if [[ $HAVE_PSPP == 1 ]]; then
         t=$(measure pspp pspp -O format=txt -o /dev/null "$PSPS"); PT+=("$t")
         printf '%-4s %-22s %9s\n' "$i" "pspp $ROWS" "$t"
@@ -153,19 +168,24 @@ done
 BT_MED=$(median "${BT[@]}")
 ST_MED=$(median "${ST[@]}")
 SR_MED=$(median "${SR[@]}")
-RE_MED=$(median "${RE[@]}")
+RE_MED=$([[ $HAVE_R == 1 ]] && median "${RE[@]}" || echo 0)
 PT_MED=$([[ $HAVE_PSPP == 1 ]] && median "${PT[@]}" || echo 0)
 
 echo
+echo "load after: $(uptime | sed 's/.*load average: //')"
 echo "medians over $RUNS runs:"
 printf '  %-40s %10s s\n' "bare-csv parse and write ($ROWS rows)" "$BT_MED"
 printf '  %-40s %10s s\n' "svy-tab end to end ($ROWS rows)" "$ST_MED"
 printf '  %-40s %10s s\n' "svy-tab end to end ($RROWS rows)" "$SR_MED"
-printf '  %-40s %10s s\n' "R estimation calls ($RROWS rows)" "$RE_MED"
+if [[ $HAVE_R == 1 ]]; then
+    printf '  %-40s %10s s\n' "R estimation calls ($RROWS rows)" "$RE_MED"
+else
+    echo "  R: skipped (SVY_BENCH_R=0)"
+fi
 if [[ $HAVE_PSPP == 1 ]]; then
     printf '  %-40s %10s s\n' "PSPP CROSSTABS end to end ($ROWS rows)" "$PT_MED"
 else
-    echo "  PSPP: not installed (apt-get install pspp), skipped"
+    echo "  PSPP: skipped (SVY_BENCH_PSPP=0, or not installed: apt-get install pspp)"
 fi
 echo
 awk -v st="$ST_MED" -v bt="$BT_MED" -v sr="$SR_MED" -v re="$RE_MED" -v pt="$PT_MED" '
