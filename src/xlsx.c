@@ -802,12 +802,24 @@ table_sheet(ctx *c, const stream *s, size_t a, size_t b, const char *name,
         const char *st = R[i].f[F_STAT];
         if (!strcmp(st, "rao_scott_f") || !strcmp(st, "chisq")) {
             int rs = !strcmp(st, "rao_scott_f");
+            double pv = num(R[i].f[F_P]), d1 = num(R[i].f[F_DF1]),
+                   d2 = num(R[i].f[F_DF2]);
+            char ptxt[32], dtxt[64] = "";
+            /* "p = 0.000" reads as impossible: below 0.001 say so. */
+            if (pv < 0.001)
+                snprintf(ptxt, sizeof ptxt, "p < 0.001");
+            else
+                snprintf(ptxt, sizeof ptxt, "p = %.3f", pv);
+            if (rs && isfinite(d1) && isfinite(d2))
+                snprintf(dtxt, sizeof dtxt, "(%.2f, %.2f)", d1, d2);
+            else if (!rs && isfinite(d1))
+                snprintf(dtxt, sizeof dtxt, "(%g)", d1);
             if (svy_buf_printf(
-                    &tests, "%s %s (%s): %s = %.3f, p = %.3f",
+                    &tests, "%s %s (%s): %s%s = %.3f, %s",
                     tests.len ? ";" : "", W(c, W_TEST),
                     var_label(c, R[i].f[F_COL_VAR], R[i].f[F_COL_VAR]),
-                    rs ? "Rao-Scott F" : "chi2", num(R[i].f[F_ESTIMATE]),
-                    num(R[i].f[F_P]))) {
+                    rs ? "Rao-Scott F" : "chi2", dtxt,
+                    num(R[i].f[F_ESTIMATE]), ptxt)) {
                 rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
                 goto out;
             }
