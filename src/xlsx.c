@@ -325,7 +325,7 @@ static const char *const words[NW][SVY_NLANG] = {
     {"Table", "Таблица", "Таблица"},
     {"Test", "Тест", "Тест"},
     {"svykit version", "Версия svykit", "svykit версиясы"},
-    {"Input (SHA-256)", "Входной файл (SHA-256)", "Кирүү файлы (SHA-256)"},
+    {"Input", "Входной файл", "Кирүү файлы"},
     {"Weighting", "Взвешивание", "Салмактоо"},
     {"Total", "Всего", "Баары"},
     {"Fieldwork", "Полевой этап", "Талаа иштери"},
@@ -410,7 +410,7 @@ typedef struct ctx {
     lxw_workbook *wb;
     lxw_format *bold, *center, *pct, *num, *intf, *link, *wrap;
     lxw_format *pct_low, *num_low, *int_low, *pct1, *num2, *note;
-    lxw_format *int_l, *pct1_l, *num2_l; /* left: beside text on Methods */
+    lxw_format *int_l, *pct1_l, *num2_l, *num4_l, *sci_l; /* left aligned */
     const svy_xlsx_opts *o;
     svy_lang lang;
     const svy_json *wj; /* the weighting report, or NULL */
@@ -1089,10 +1089,13 @@ methods_sheet(ctx *c, const char *const *names, char hex[][65], size_t n,
     r++;
     worksheet_write_string(ws, r, 0, W(c, W_VERSION), NULL);
     worksheet_write_string(ws, r++, 1, o->version ? o->version : "", NULL);
+    /* The name on one row, its hash under it: each long text alone on
+     * its row, so neither is cut by the next cell. */
     for (size_t i = 0; i < n; i++) {
         worksheet_write_string(ws, r, 0, W(c, W_INPUT), NULL);
-        worksheet_write_string(ws, r, 1, names[i], NULL);
-        worksheet_write_string(ws, r++, 2, hex[i], NULL);
+        worksheet_write_string(ws, r++, 1, names[i], NULL);
+        worksheet_write_string(ws, r, 0, "SHA-256", NULL);
+        worksheet_write_string(ws, r++, 1, hex[i], NULL);
     }
     if (c->wj) {
         /* The report's other scalars, in its order; timings vary. */
@@ -1106,8 +1109,13 @@ methods_sheet(ctx *c, const char *const *names, char hex[][65], size_t n,
                 t == SVY_JSON_OBJECT || t == SVY_JSON_NULL)
                 continue;
             worksheet_write_string(ws, r, 0, k, NULL);
-            if (t == SVY_JSON_NUMBER)
-                put_jnum(ws, r++, 1, v, NULL);
+            if (t == SVY_JSON_NUMBER) {
+                double x = svy_json_number(v);
+                put_jnum(ws, r++, 1, v,
+                         x == floor(x) && fabs(x) < 1e15 ? c->int_l
+                         : fabs(x) < 1e-3                ? c->sci_l
+                                                         : c->num4_l);
+            }
             else if (t == SVY_JSON_STRING)
                 worksheet_write_string(ws, r++, 1, svy_json_string_value(v),
                                        NULL);
@@ -1302,6 +1310,12 @@ svy_xlsx_report(const char *out, const char *stream_path,
     c.num2_l = workbook_add_format(c.wb);
     format_set_num_format(c.num2_l, "0.00");
     format_set_align(c.num2_l, LXW_ALIGN_LEFT);
+    c.sci_l = workbook_add_format(c.wb);
+    format_set_num_format(c.sci_l, "0.00E+00");
+    format_set_align(c.sci_l, LXW_ALIGN_LEFT);
+    c.num4_l = workbook_add_format(c.wb);
+    format_set_num_format(c.num4_l, "0.0000");
+    format_set_align(c.num4_l, LXW_ALIGN_LEFT);
     c.int_low = workbook_add_format(c.wb);
     format_set_num_format(c.int_low, "#,##0");
     format_set_bold(c.int_low);
