@@ -9,7 +9,10 @@
  *  - buffered: several batches (the union of their columns is known only
  *    at the end), or a ';' file whose decimal commas are judged per column.
  *    Each batch becomes a table of text columns, is appended by column name,
- *    and the whole is checked and written at the end.
+ *    and the whole is checked and written at the end.  SPSS, Stata and SAS
+ *    files (foreign.h) always take this path, as tables whose numbers are
+ *    written back by svy_num_format and whose rows' "lines" are case
+ *    numbers.
  * Either way values are written back as they were read (after decoding and
  * decimal-comma repair): text that reads back to the same double, with no
  * parse-and-format round trip.  Findings carry the batch, source line and
@@ -25,6 +28,7 @@
 
 #include "internal.h"
 #include "svy/buf.h"
+#include "svy/foreign.h"
 #include "svy/io.h"
 #include "svy/mem.h"
 #include "svy/table.h"
@@ -136,17 +140,18 @@ add_finding(struct state *s, size_t batch, size_t line, size_t col,
 /* Header-level findings: columns the codebook lacks, variables missing. */
 static svy_status
 column_findings(struct state *s, const char *const *names, size_t n,
-                svy_err *err)
+                size_t line, svy_err *err)
 {
     const svy_codebook *cb = s->opts->codebook;
     size_t i, j;
     svy_status rc;
 
-    /* Both are placed on line 1, the header; a missing variable has no
+    /* Both are placed on 'line', the header's (1 in a CSV file, 0 in a
+     * foreign file, whose line 1 is case 1); a missing variable has no
      * column (0, left empty in the rejects file). */
     for (i = 0; i < n; i++)
         if (svy_codebook_find(cb, names[i]) == NULL &&
-            (rc = add_finding(s, s->nbatches - 1, 1, i + 1, names[i],
+            (rc = add_finding(s, s->nbatches - 1, line, i + 1, names[i],
                               SVY_FIND_UNKNOWN_VAR, "", "not in the codebook",
                               err)) != SVY_OK)
             return rc;
@@ -156,7 +161,7 @@ column_findings(struct state *s, const char *const *names, size_t n,
             ;
         if (j == n &&
             (rc = add_finding(
-                 s, s->nbatches - 1, 1, 0, name, SVY_FIND_MISSING_VAR, "",
+                 s, s->nbatches - 1, line, 0, name, SVY_FIND_MISSING_VAR, "",
                  "codebook variable missing from the file", err)) != SVY_OK)
             return rc;
     }
@@ -192,7 +197,8 @@ on_header(void *ctx, const char *const *names, size_t n,
                                "already; choose another --batch-col name",
                                b->file, bcol);
     }
-    if (s->opts->codebook && (rc = column_findings(s, names, n, err)) != SVY_OK)
+    if (s->opts->codebook &&
+        (rc = column_findings(s, names, n, 1, err)) != SVY_OK)
         return rc;
     s->stream =
         s->opts->files[1] == NULL &&
@@ -338,6 +344,58 @@ delim_name(char d)
  * the scan returns; buffered mode finishes the builder's table (decimal
  * commas) and appends it.  The builder is released on every path.
  */
+/*
+ * Read one SPSS, Stata or SAS file (foreign.h) into the buffered path:
+ * its header is checked as a CSV header is, and its table appended by
+ * column name.  A foreign file never streams; it is read whole by its
+ * parser anyway.
+ */
+static svy_status
+read_foreign(struct state *s, const char *file, svy_err *err)
+{
+    struct batch *b = &s->batches[s->nbatches++];
+    const char *bcol = s->opts->batch_col;
+    svy_table *t;
+    size_t i, n;
+    svy_status rc;
+
+    b->file = file;
+    s->stream = 0;
+    if ((rc = svy_foreign_read(&t, NULL, file, err)) != SVY_OK)
+        return rc;
+    n = svy_table_ncols(t);
+    if ((b->names = calloc(n ? n : 1, sizeof(*b->names))) == NULL) {
+        rc = nomem(err);
+        goto fail;
+    }
+    for (i = 0; i < n; i++) {
+        const char *name = svy_column_name(svy_table_col(t, i));
+        if ((b->names[i] = svy_mem_strdup(name)) == NULL) {
+            rc = nomem(err);
+            goto fail;
+        }
+        b->nnames++;
+        if (bcol && strcmp(name, bcol) == 0) {
+            rc = svy_err_set(err, SVY_EINVAL,
+                             "%s: column '%s' exists already; choose "
+                             "another --batch-col name",
+                             file, bcol);
+            goto fail;
+        }
+    }
+    if (s->opts->codebook &&
+        (rc = column_findings(s, (const char *const *)b->names, n, 0, err)))
+        goto fail;
+    s->res->rows += svy_table_nrows(t);
+    if (s->opts->verbose)
+        note(s, "%s: %zu row%s, %zu column%s", file, svy_table_nrows(t),
+             plural(svy_table_nrows(t)), n, plural(n));
+    return append_batch(s, t, err); /* takes 't' */
+fail:
+    svy_table_free(t);
+    return rc;
+}
+
 static svy_status
 read_batch(struct state *s, const char *file, svy_err *err)
 {
@@ -347,6 +405,8 @@ read_batch(struct state *s, const char *file, svy_err *err)
     size_t rows_before = s->res->rows;
     svy_status rc;
 
+    if (svy_foreign_is_foreign(file))
+        return read_foreign(s, file, err);
     s->batches[s->nbatches++].file = file;
     s->stream = 0;
     if ((rc = svy_csv_builder_init(&s->builder, err)) != SVY_OK)

@@ -22,8 +22,9 @@ static const char usage[] =
 
 static const char help[] =
     "Read CSV batches (plain, .gz or stdin; ',' ';' TAB '|'; UTF-8 or "
-    "CP1251),\n"
-    "append them matching columns by name, and write canonical CSV.\n"
+    "CP1251)\n"
+    "and SPSS, Stata or SAS files (.sav .zsav .por .dta .sas7bdat), append\n"
+    "them matching columns by name, and write canonical CSV.\n"
     "\n"
     "  -s, --survey DIR      check values against DIR/codebook.csv\n"
     "  -o, --output FILE     write to FILE (default stdout)\n"

@@ -18,17 +18,22 @@ static const char usage[] =
     "usage: svy-info [-s survey] [-w weight] [--freq var,...]\n"
     "                [--codebook-draft] [--lang en|ru|ky] [-d delim]\n"
     "                [-e utf-8|cp1251|auto] [--decimal-comma|--decimal-point]\n"
-    "                [-o out] [file]\n";
+    "                [--values file] [-o out] [file]\n";
 
 static const char help[] =
-    "Describe a CSV file (plain, .gz or stdin): rows, columns, and for each\n"
-    "variable its type, valid and missing counts, distinct values, minimum,\n"
-    "maximum and label; or frequency tables; or a draft codebook.csv.\n"
+    "Describe a CSV file (plain, .gz or stdin) or an SPSS, Stata or SAS file\n"
+    "(.sav .zsav .por .dta .sas7bdat): rows, columns, and for each variable\n"
+    "its type, valid and missing counts, distinct values, minimum, maximum\n"
+    "and label; or frequency tables; or a draft codebook.csv.  Labels and\n"
+    "user-missing codes of an SPSS/Stata/SAS file are used unless -s is "
+    "given.\n"
     "\n"
     "  -s, --survey DIR      labels, types and missing codes from DIR\n"
     "  -w, --weight VAR      add weighted counts and percents to --freq\n"
     "      --freq VAR,...    frequency table of each variable\n"
     "      --codebook-draft  write a draft codebook.csv instead\n"
+    "      --values FILE     with --codebook-draft: the file's value labels\n"
+    "                        as values.csv\n"
     "      --lang LANG       labels in en, ru or ky (default: the "
     "survey's)\n" TOOL_CSV_HELP
     "  -o, --output FILE     write to FILE (default stdout)\n"
@@ -39,7 +44,7 @@ static const char help[] =
     "negative or non-numeric weight is bad input (3).\n"
     "\n" TOOL_EXIT_HELP;
 
-enum { OPT_DRAFT = 256, OPT_FREQ, OPT_LANG, OPT_VERSION };
+enum { OPT_DRAFT = 256, OPT_FREQ, OPT_LANG, OPT_VALUES, OPT_VERSION };
 
 static const struct option longopts[] = {
     TOOL_CSV_LONGOPTS,
@@ -50,6 +55,7 @@ static const struct option longopts[] = {
     {"codebook-draft", no_argument, NULL, OPT_DRAFT},
     {"freq", required_argument, NULL, OPT_FREQ},
     {"lang", required_argument, NULL, OPT_LANG},
+    {"values", required_argument, NULL, OPT_VALUES},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
@@ -61,10 +67,13 @@ main(int argc, char **argv)
     svy_csv_opts csv = {0};
     svy_survey *survey = NULL;
     svy_table *t = NULL;
-    svy_output *o = NULL;
+    svy_output *o = NULL, *ov = NULL;
+    svy_foreign_meta *meta = NULL;
+    svy_codebook *fcb = NULL;
     svy_buf freq = SVY_BUF_INIT;
     /* SVY_SURVEY is the default for -s; an empty value means no survey. */
     const char *survey_dir = getenv("SVY_SURVEY"), *out = "-", *in = "-";
+    const char *values = NULL;
     svy_err err = SVY_ERR_INIT;
     svy_status rc;
     const char *lang = NULL;
@@ -89,6 +98,7 @@ main(int argc, char **argv)
                 tool_die(EXIT_IO, "out of memory");
             break;
         case OPT_LANG: lang = optarg; break;
+        case OPT_VALUES: values = optarg; break;
         case OPT_VERSION: tool_version();
         default:
             if (!tool_csv_option(ch, optarg, &csv))
@@ -106,12 +116,20 @@ main(int argc, char **argv)
         tool_die(EXIT_USAGE, "--lang: expected en, ru or ky, got '%s'", lang);
     if (optind < argc)
         in = argv[optind];
+    if (values && !(draft && svy_foreign_is_foreign(in)))
+        tool_die(EXIT_USAGE, "--values needs --codebook-draft and a .sav, "
+                             ".zsav, .por, .dta or .sas7bdat file");
+    if (values && svy_same_output(values, out))
+        tool_die(EXIT_USAGE, "--values and the output are the same file '%s'",
+                 values);
     /* Refuse an output that would replace the file being described. */
     tool_check_output(out, in);
+    tool_check_output(values, in);
     if (survey_dir && *survey_dir &&
         svy_survey_open(&survey, survey_dir, &err) != SVY_OK)
         tool_die_err(&err);
     tool_check_survey_output(survey, out);
+    tool_check_survey_output(survey, values);
     /* An explicit --lang wins over the survey's own language. */
     if (survey) {
         opts.codebook = svy_survey_codebook(survey);
@@ -120,27 +138,51 @@ main(int argc, char **argv)
     }
     /* The name the description gives for the data. */
     opts.source = strcmp(in, "-") == 0 ? "<stdin>" : in;
-    /* A draft guesses types from the data alone, not from the codebook. */
-    if (svy_csv_read_file(&t, in, &csv, NULL, &err) ||
-        (opts.codebook && !draft ? svy_codebook_apply(opts.codebook, t, &err)
-                                 : svy_table_infer_types(t, NULL, &err)) ||
-        svy_output_open(&o, out, &err))
+    /*
+     * An SPSS/Stata/SAS file comes typed, with its missing codes attached;
+     * its own labels serve as the codebook when no survey is given.
+     */
+    if (svy_foreign_is_foreign(in)) {
+        if (svy_foreign_read(&t, &meta, in, &err) ||
+            svy_foreign_codebook(meta, t, &fcb, &err))
+            tool_die_err(&err);
+        if (opts.codebook == NULL)
+            opts.codebook = fcb;
+        if (survey && !draft && svy_codebook_apply(opts.codebook, t, &err))
+            tool_die_err(&err);
+    } else if (svy_csv_read_file(&t, in, &csv, NULL, &err) ||
+               /* A draft guesses types from the data alone. */
+               (opts.codebook && !draft
+                    ? svy_codebook_apply(opts.codebook, t, &err)
+                    : svy_table_infer_types(t, NULL, &err)))
         tool_die_err(&err);
-    if (draft)
+    if (svy_output_open(&o, out, &err))
+        tool_die_err(&err);
+    if (values && svy_output_open(&ov, values, &err)) {
+        svy_output_abort(o);
+        tool_die_err(&err);
+    }
+    if (draft) {
         rc = svy_describe_draft(t, &opts, o, &err);
-    else if (freq.len)
+        if (rc == SVY_OK && ov)
+            rc = svy_foreign_write_values(meta, ov, &err);
+    } else if (freq.len)
         rc = svy_describe_freqs(t, freq.data, &opts, o, &err);
     else
         rc = svy_describe_write(t, &opts, o, &err);
     /* Abort removes the temporary file: no half-written output file. */
     if (rc != SVY_OK) {
         svy_output_abort(o);
+        svy_output_abort(ov);
         tool_die_err(&err);
     }
-    if (svy_output_commit(o, &err) != SVY_OK)
+    if ((ov && svy_output_commit(ov, &err) != SVY_OK) ||
+        svy_output_commit(o, &err) != SVY_OK)
         tool_die_err(&err);
     svy_buf_release(&freq);
     svy_table_free(t);
+    svy_codebook_free(fcb);
+    svy_foreign_meta_free(meta);
     svy_survey_free(survey);
     return tool_finish(EXIT_OK);
 }

@@ -16,6 +16,7 @@
 #include "svy/describe.h"
 #include "svy/design.h"
 #include "svy/err.h"
+#include "svy/foreign.h"
 #include "svy/import.h"
 #include "svy/io.h"
 #include "svy/mem.h"
