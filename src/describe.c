@@ -1211,6 +1211,75 @@ svy_draft_guess(const svy_column *c, svy_vtype *type, svy_buf *valid,
     return rc;
 }
 
+static int
+cmp_slotkey_num(const void *a, const void *b)
+{
+    double x = ((const struct slotkey *)a)->num,
+           y = ((const struct slotkey *)b)->num;
+    return (x > y) - (x < y);
+}
+
+/* Append 'x' to the codes of 'k' (capacity LABELLED_MAX). */
+#define LABELLED_MAX 200
+static int
+add_code(struct slotkey *k, size_t *n, double x)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (k[i].num == x)
+            return 1;
+    if (*n == LABELLED_MAX || !is_int(x))
+        return 0;
+    k[(*n)++].num = x;
+    return 1;
+}
+
+/*
+ * Rule 0 of the draft: a numeric column whose variable has value labels
+ * for at least two codes that are not missing codes (an SPSS file's
+ * labels, or the survey's values.csv) is a category: 'valid' lists those
+ * codes and the other non-missing codes the data hold.  Left as guessed
+ * when the data hold non-integers or too many codes.
+ */
+static svy_status
+labelled_cat(const svy_column *c, const svy_var *v, svy_vtype *type,
+             svy_buf *valid, svy_err *err)
+{
+    struct slotkey *k = calloc(LABELLED_MAX, sizeof(*k));
+    size_t n = 0, i, labelled;
+    int ok = 1;
+    double x;
+
+    if (k == NULL)
+        return nomem(err);
+    for (i = 0; i < svy_var_nvalues(v) && ok; i++) {
+        const char *code = svy_var_value_code(v, i);
+        if (svy_var_is_missing_code(v, code) ||
+            !svy_num_parse(code, strlen(code), 0, &x))
+            continue;
+        ok = add_code(k, &n, x);
+    }
+    labelled = n;
+    for (i = 0; i < svy_column_len(c) && ok && labelled >= 2; i++) {
+        char buf[SVY_NUM_BUFSZ];
+        if (svy_column_is_empty(c, i) || isnan(x = num_at(c, i)))
+            continue;
+        svy_num_format(x, buf);
+        if (!svy_var_is_missing_code(v, buf))
+            ok = add_code(k, &n, x);
+    }
+    if (ok && labelled >= 2) {
+        qsort(k, n, sizeof(*k), cmp_slotkey_num);
+        *type = SVY_V_CAT;
+        svy_buf_reset(valid);
+        if (put_ranges(valid, k, n) != SVY_OK) {
+            free(k);
+            return nomem(err);
+        }
+    }
+    free(k);
+    return SVY_OK;
+}
+
 svy_status
 svy_describe_draft(const svy_table *t, const svy_describe_opts *opts,
                    svy_output *o, svy_err *err)
@@ -1233,6 +1302,12 @@ svy_describe_draft(const svy_table *t, const svy_describe_opts *opts,
         svy_buf_reset(&valid);
         svy_buf_reset(&missing);
         if ((rc = svy_draft_guess(c, &type, &valid, err)) != SVY_OK)
+            break;
+        if (v && svy_var_nvalues(v) &&
+            (type == SVY_V_NUM || type == SVY_V_CAT || type == SVY_V_ID) &&
+            (svy_column_type(c) == SVY_NUM ||
+             svy_column_is_numeric(c, SVY_NUM_CODE)) &&
+            (rc = labelled_cat(c, v, &type, &valid, err)) != SVY_OK)
             break;
         /* A draft gets shared and committed: no PII values in it. */
         if (v != NULL && svy_var_pii(v)) {
