@@ -1160,6 +1160,11 @@ relay_consume(svy_records *r, const struct rbatch *b, svy_err *err)
     for (k = 0; k < b->nrows; k++)
         r->ends[r->n++] = base + b->rows[k].end;
 fields:
+    /* Every column is kept, in order: whole rows at once. */
+    if (r->typed && r->table_only && b->nrows > 0)
+        return svy_table_push_typed_rows(
+            r->t, b->kept.data, b->klens, b->nrows, &b->rows[0].line,
+            sizeof(*b->rows) / sizeof(size_t), err);
     for (k = 0; k < b->nrows; k++) {
         for (j = 0; j < r->nkept; j++, kk++) {
             const char *s = b->kept.data + koff;

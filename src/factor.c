@@ -105,6 +105,7 @@ svy_factor_new(svy_factor **out, const svy_table *t, const char *col,
     char buf[SVY_NUM_BUFSZ];
     svy_status rc = SVY_OK;
     int allnum = 1, isnum, small[SMALL_CODES];
+    const double *nums;
 
     *out = NULL;
     memset(&m, 0, sizeof(m));
@@ -118,6 +119,8 @@ svy_factor_new(svy_factor **out, const svy_table *t, const char *col,
     }
     f->n = n;
     isnum = svy_column_type(c) == SVY_NUM;
+    /* Read-only: the array itself, not a call per row (svy_column_num). */
+    nums = isnum ? svy_column_nums((svy_column *)c) : NULL;
     for (i = 0; i < SMALL_CODES; i++)
         small[i] = SMALL_UNSEEN;
     for (i = 0; i < n; i++) {
@@ -130,7 +133,7 @@ svy_factor_new(svy_factor **out, const svy_table *t, const char *col,
          * missingness depends on its value only, the missing-value checks
          * too (SMALL_MISSING); ids stay in order of first appearance.
          */
-        if (isnum && (v = svy_column_num(c, i)) >= 0 && v < SMALL_CODES &&
+        if (isnum && (v = nums[i]) >= 0 && v < SMALL_CODES &&
             v == (double)(int)v) {
             int *sv = &small[(int)v];
 

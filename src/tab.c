@@ -56,6 +56,7 @@
 #include "svy/tab.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1234,12 +1235,47 @@ extra_row(const ctx *x, const svy_design *d, const int *codes, size_t n,
             goto out;
     rc = add_row(x, e0, eb, 0, code, label, 0, err);
 out:
-    for (i = 0; i < x->cols->n; i++)
+    for (i = 0; eb && i < x->cols->n; i++)
         svy_estimates_free(eb[i]);
     free(eb);
     svy_estimates_free(e0);
     svy_factor_free(f);
     return rc;
+}
+
+/*
+ * The factor of a proportions table, built on a thread of its own while
+ * the previous table is estimated: coding a million rows is the one step
+ * of a table that is not split over the two cores.  The factor is the
+ * same whichever thread builds it.
+ */
+struct fjob {
+    const svy_table *t;
+    const char *var;
+    int flags;
+    svy_factor *f;
+    svy_status rc;
+    svy_err err;
+};
+
+static void *
+fjob_run(void *arg)
+{
+    struct fjob *j = arg;
+
+    j->rc = svy_factor_new(&j->f, j->t, j->var, NULL, j->flags, &j->err);
+    return NULL;
+}
+
+/* The next table of 'l' from 'i' on that is a plain proportions table. */
+static size_t
+next_prop(const ctx *x, const list *l, const char *stat, size_t i)
+{
+    if (strcmp(stat, "prop") != 0)
+        return l->n;
+    while (i < l->n && spec_mrset(x->spec, l->names[i]))
+        i++;
+    return i;
 }
 
 /* The net rows of the spec for the variable coded by 'f', in spec order. */
@@ -1366,29 +1402,25 @@ calibrate(svy_design *d, const svy_table *t, const svy_tab_opts *o,
 }
 
 /*
- * One table: proportions of factor variable 'var' (when y is NULL) or
- * means/totals of 'y'.
+ * One table: proportions of factor 'f' of variable x->var (when y is
+ * NULL; the table frees f) or means/totals of 'y'.
  */
 static svy_status
-one_table(ctx *x, const svy_design *d, const svy_table *t, const double *y,
+one_table(ctx *x, const svy_design *d, const double *y, svy_factor *f,
           int use_total, svy_err *err)
 {
     const svy_tab_opts *o = x->o;
     svy_estimates *e0 = NULL, **eb = NULL;
-    svy_factor *f = NULL;
     svy_est_opts eo = {0};
     svy_status rc = SVY_OK;
     size_t i, k;
 
     eo.level = x->tab->meta.level;
     eo.ci = o->ci;
-    if ((eb = calloc(x->cols->n + 1, sizeof(*eb))) == NULL)
-        return svy_err_set(err, SVY_ENOMEM, "out of memory");
-    if (y == NULL &&
-        (rc = svy_factor_new(&f, t, x->var, NULL,
-                             o->base_all ? SVY_FACTOR_KEEP_USER_MISSING : 0,
-                             err)) != SVY_OK)
+    if ((eb = calloc(x->cols->n + 1, sizeof(*eb))) == NULL) {
+        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
         goto out;
+    }
     rc = y ? svy_design_means(&e0, d, y, NULL, x->subset, &eo, err)
            : svy_design_props(&e0, d, f, NULL, x->subset, &eo, err);
     if (rc != SVY_OK)
@@ -1429,11 +1461,17 @@ tables(ctx *x, const list *l, const char *stat, const svy_design *d,
        const svy_table *t, svy_err *err)
 {
     svy_status rc = SVY_OK;
+    int flags = x->o->base_all ? SVY_FACTOR_KEEP_USER_MISSING : 0;
+    struct fjob job = {.t = t, .flags = flags};
+    size_t ahead = next_prop(x, l, stat, 0); /* job's table, if running */
+    pthread_t tid;
+    int running = 0;
 
     for (size_t i = 0; i < l->n && rc == SVY_OK; i++) {
         const spec_group *mr =
             strcmp(stat, "prop") == 0 ? spec_mrset(x->spec, l->names[i]) : NULL;
         double *y = NULL;
+        svy_factor *f = NULL;
         x->table++;
         x->stat = stat;
         const char *own =
@@ -1443,17 +1481,41 @@ tables(ctx *x, const list *l, const char *stat, const svy_design *d,
             own = in_lang(x->title_over->titles, x->o->lang,
                           x->title_over->title, own);
         if (!(x->var = keep(x->tab, l->names[i])) ||
-            !(x->title = keep(x->tab, own)))
-            return svy_err_set(err, SVY_ENOMEM, "out of memory");
+            !(x->title = keep(x->tab, own))) {
+            rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
+            break;
+        }
         if (mr) {
             rc = mrset_table(x, d, t, mr, err);
             continue;
         }
-        if (strcmp(stat, "prop") != 0 &&
-            (rc = svy_design_values(&y, t, x->var, NULL, 0, err)) != SVY_OK)
-            return rc;
-        rc = one_table(x, d, t, y, strcmp(stat, "total") == 0, err);
+        if (strcmp(stat, "prop") != 0) {
+            if ((rc = svy_design_values(&y, t, x->var, NULL, 0, err)))
+                return rc;
+        } else if (i == ahead && running) {
+            pthread_join(tid, NULL);
+            running = 0;
+            f = job.f;
+            if ((rc = job.rc) != SVY_OK) {
+                if (err)
+                    *err = job.err;
+                break;
+            }
+        } else if ((rc = svy_factor_new(&f, t, x->var, NULL, flags, err))) {
+            break;
+        }
+        /* the next table's factor meanwhile (without a thread: later) */
+        if (f && (ahead = next_prop(x, l, stat, i + 1)) < l->n) {
+            job.var = l->names[ahead];
+            job.f = NULL;
+            running = pthread_create(&tid, NULL, fjob_run, &job) == 0;
+        }
+        rc = one_table(x, d, y, f, strcmp(stat, "total") == 0, err);
         free(y);
+    }
+    if (running) { /* an error stopped the tables: the factor is not used */
+        pthread_join(tid, NULL);
+        svy_factor_free(job.f);
     }
     return rc;
 }

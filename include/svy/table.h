@@ -115,6 +115,17 @@ svy_status svy_column_push_text(svy_column *c, const char *s, size_t n,
 svy_status svy_column_push_typed(svy_column *c, const char *s, size_t n,
                                  svy_err *err);
 
+/*
+ * Push 'nrows' whole rows at once, as svy_column_push_typed into every
+ * column of 't' in order and svy_table_commit_row: the cells row after
+ * row in 'cells', each NUL-terminated, with their lengths in 'lens';
+ * row k's line is lines[k * stride].
+ */
+svy_status svy_table_push_typed_rows(svy_table *t, const char *cells,
+                                     const size_t *lens, size_t nrows,
+                                     const size_t *lines, size_t stride,
+                                     svy_err *err);
+
 /* Append one numeric cell (NaN is system missing). */
 svy_status svy_column_push_num(svy_column *c, double v, svy_err *err);
 
