@@ -337,9 +337,8 @@ svy_table_push_typed_rows(svy_table *t, const char *cells, const size_t *lens,
     for (j = 0; j < nc; j++) {
         if (t->cols[j]->len != t->nrows)
             return svy_err_set(err, SVY_EINVAL,
-                               "column '%s' has %zu cells, row %zu needs %zu",
-                               t->cols[j]->name, t->cols[j]->len, t->nrows,
-                               t->nrows);
+                               "column '%s' has %zu cells, the table %zu rows",
+                               t->cols[j]->name, t->cols[j]->len, t->nrows);
         if (reserve_cells(t->cols[j], need) < 0)
             return nomem(err);
     }

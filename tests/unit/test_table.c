@@ -82,6 +82,45 @@ test_table_push_typed(void)
     }
 }
 
+/*
+ * Whole rows at once: the same as svy_column_push_typed cell by cell (one-
+ * and two-digit codes read inline, "08" turning its column into text with
+ * the earlier cells as read), and each row's line taken with the stride.
+ */
+static void
+test_table_push_typed_rows(void)
+{
+    static const char cells[] = "1\0"
+                                "10\0"
+                                "\0"
+                                "-3\0"
+                                "08\0"
+                                "7\0";
+    static const size_t lens[] = {1, 2, 0, 2, 2, 1};
+    static const size_t lines[] = {11, 0, 12, 0, 13, 0};
+    svy_table *t = NULL;
+    svy_column *a = NULL, *b = NULL;
+    svy_err err = SVY_ERR_INIT;
+
+    CHECK_INT(svy_table_new(&t, &err), SVY_OK);
+    CHECK_INT(svy_table_add_column(t, "a", SVY_NUM, &a, &err), SVY_OK);
+    CHECK_INT(svy_table_add_column(t, "b", SVY_NUM, &b, &err), SVY_OK);
+    CHECK_INT(svy_table_push_typed_rows(t, cells, lens, 3, lines, 2, &err),
+              SVY_OK);
+    CHECK_INT(svy_table_nrows(t), 3);
+    CHECK_INT(svy_column_type(a), SVY_TEXT);
+    CHECK_STR(svy_column_text(a, 0), "1");
+    CHECK_STR(svy_column_text(a, 1), "");
+    CHECK_STR(svy_column_text(a, 2), "08");
+    CHECK_INT(svy_column_type(b), SVY_NUM);
+    CHECK(svy_column_num(b, 0) == 10.0);
+    CHECK(svy_column_num(b, 1) == -3.0);
+    CHECK(svy_column_num(b, 2) == 7.0);
+    CHECK_INT(svy_table_row_line(t, 0), 11);
+    CHECK_INT(svy_table_row_line(t, 2), 13);
+    svy_table_free(t);
+}
+
 static void
 test_table_empty(void)
 {
@@ -645,6 +684,7 @@ test_table_many_rows(void)
 static const struct check_case cases[] = {
     CASE(test_table_empty),
     CASE(test_table_push_typed),
+    CASE(test_table_push_typed_rows),
     CASE(test_table_build_rows),
     CASE(test_table_commit_row_errors),
     CASE(test_table_column_names),
