@@ -34,6 +34,7 @@
 #include "svy/csv.h"
 #include "svy/mem.h"
 #include "svy/num.h"
+#include "svy/text.h"
 
 /* Which file family, because a format name means different things. */
 enum family { FAM_SPSS, FAM_STATA, FAM_SAS };
@@ -312,6 +313,19 @@ code_text(readstat_value_t value, char *buf)
     return buf;
 }
 
+/*
+ * All text inside svykit is UTF-8.  ReadStat converts from the file's
+ * declared encoding, but a damaged or mislabelled file can still hand
+ * over other bytes: refuse them, naming what holds them.
+ */
+static int
+utf8_ok(const char *s)
+{
+    int incomplete = 0;
+    size_t n = strlen(s);
+    return svy_utf8_check(s, n, &incomplete) == n && !incomplete;
+}
+
 /* Add 'code' to the variable's user-missing list unless it is there. */
 static int
 add_missing(struct fvar *v, const char *code)
@@ -378,7 +392,25 @@ on_variable(int index, readstat_variable_t *var, const char *val_labels,
     const char *s;
     void *p = m->vars;
 
-    (void)index;
+    /* A damaged dictionary can hold a variable without a name. */
+    s = readstat_variable_get_name(var);
+    if (s == NULL || *s == '\0') {
+        c->rc = svy_err_set(c->err, SVY_EPARSE, "variable %d has no name",
+                            index + 1);
+        return READSTAT_HANDLER_ABORT;
+    }
+    {
+        const char *l = readstat_variable_get_label(var),
+                   *f = readstat_variable_get_format(var);
+        if (!utf8_ok(s) || (l && !utf8_ok(l)) || (f && !utf8_ok(f)) ||
+            (val_labels && !utf8_ok(val_labels))) {
+            c->rc = svy_err_set(c->err, SVY_EPARSE,
+                                "variable %d: name, label or format is not "
+                                "valid UTF-8",
+                                index + 1);
+            return READSTAT_HANDLER_ABORT;
+        }
+    }
     if (svy_mem_grow(&p, &m->vcap, m->nvars + 1, sizeof(*m->vars)) < 0) {
         c->rc = nomem(c->err);
         return READSTAT_HANDLER_ABORT;
@@ -430,8 +462,14 @@ push_value(struct ctx *c, struct fvar *v, readstat_value_t value)
     svy_status rc;
     double x;
 
-    if (readstat_value_type_class(value) == READSTAT_TYPE_CLASS_STRING)
-        return push_text(v, code_text(value, buf), c->err);
+    if (readstat_value_type_class(value) == READSTAT_TYPE_CLASS_STRING) {
+        const char *t = code_text(value, buf);
+        if (!utf8_ok(t))
+            return svy_err_set(c->err, SVY_EPARSE,
+                               "%s:%zu: column '%s': not valid UTF-8",
+                               c->path, svy_table_nrows(c->t) + 1, v->name);
+        return push_text(v, t, c->err);
+    }
     if (readstat_value_is_tagged_missing(value)) {
         /* A tag is not a number: the column becomes text from here on. */
         if (svy_column_type(v->col) == SVY_NUM &&
@@ -504,6 +542,14 @@ on_value_label(const char *set, readstat_value_t value, const char *label,
     void *p;
     size_t i;
 
+    if (!utf8_ok(set) || (label && !utf8_ok(label)) ||
+        (readstat_value_type_class(value) == READSTAT_TYPE_CLASS_STRING &&
+         !utf8_ok(code_text(value, buf)))) {
+        c->rc = svy_err_set(c->err, SVY_EPARSE,
+                            "value labels: a set name, code or label is not "
+                            "valid UTF-8");
+        return READSTAT_HANDLER_ABORT;
+    }
     for (i = 0; i < m->nsets && ls == NULL; i++)
         if (strcmp(m->sets[i].name, set) == 0)
             ls = &m->sets[i];
@@ -654,7 +700,11 @@ svy_foreign_read(svy_table **out, svy_foreign_meta **meta, const char *path,
     else
         e = readstat_parse_sav(p, path, &c);
     if (c.rc != SVY_OK) {
+        /* What a callback refused (a capped size, a bad cell) is about
+         * this file: say which. */
         rc = c.rc;
+        if (err && strncmp(err->msg, path, strlen(path)) != 0)
+            svy_err_prefix(err, path);
         goto out;
     }
     if (e != READSTAT_OK) {
