@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <csv.h>
 
@@ -1137,6 +1138,7 @@ struct svy_records {
     int comma;      /* the delimiter is ',' */
     int table_only; /* svy_csv_read: every column kept, no record text */
     int typed;      /* and integer columns numeric (_typed) */
+    size_t size_hint; /* the file's bytes (0: unknown), for the first batch */
     struct relay *rl;
 };
 
@@ -1160,7 +1162,22 @@ relay_consume(svy_records *r, const struct rbatch *b, svy_err *err)
     for (k = 0; k < b->nrows; k++)
         r->ends[r->n++] = base + b->rows[k].end;
 fields:
-    /* Every column is kept, in order: whole rows at once. */
+    /*
+     * Every column is kept, in order: whole rows at once.  Before the
+     * first batch, the columns get room for the rows the file should hold
+     * (its size over the batch's bytes per row, and an eighth more):
+     * grown by doubling, each array was copied about once more into fresh
+     * pages.  Room never touched costs no memory.  Only a hint: past it,
+     * or if it cannot be had, the pushes grow the arrays as before.
+     */
+    if (r->typed && r->table_only && r->size_hint > 0 && b->nrows > 0) {
+        size_t per = b->kept.len / b->nrows, est;
+        svy_err scratch;
+
+        est = r->size_hint / (per > 0 ? per : 1);
+        r->size_hint = 0;
+        (void)svy_table_reserve(r->t, est + est / 8, &scratch);
+    }
     if (r->typed && r->table_only && b->nrows > 0)
         return svy_table_push_typed_rows(
             r->t, b->kept.data, b->klens, b->nrows, &b->rows[0].line,
@@ -1652,7 +1669,7 @@ untype_empty(svy_table *t, svy_err *err)
 
 static svy_status
 read_table(svy_table **out, svy_input *in, const svy_csv_opts *opts,
-           svy_csv_info *info, int typed, svy_err *err)
+           svy_csv_info *info, int typed, size_t size_hint, svy_err *err)
 {
     svy_records *r = calloc(1, sizeof(*r));
     svy_csv_info local = {0};
@@ -1666,6 +1683,7 @@ read_table(svy_table **out, svy_input *in, const svy_csv_opts *opts,
     r->opts = opts;
     r->table_only = 1;
     r->typed = typed;
+    r->size_hint = size_hint;
     if ((rc = svy_table_new(&r->t, err)) == SVY_OK &&
         (rc = scan(in, opts, info, &records_sink, records_line, r, err)) ==
             SVY_OK)
@@ -1688,7 +1706,7 @@ svy_status
 svy_csv_read(svy_table **out, svy_input *in, const svy_csv_opts *opts,
              svy_csv_info *info, svy_err *err)
 {
-    return read_table(out, in, opts, info, 0, err);
+    return read_table(out, in, opts, info, 0, 0, err);
 }
 
 svy_status
@@ -1698,11 +1716,18 @@ svy_csv_read_file_typed(svy_table **out, const char *path,
 {
     svy_input *in = NULL;
     svy_status rc;
+    struct stat st;
+    size_t hint = 0;
 
     *out = NULL;
     if ((rc = svy_input_open(&in, path, err)) != SVY_OK)
         return rc;
-    rc = read_table(out, in, opts, info, 1, err);
+    /* A plain file's size (a gzipped one's only underestimates the rows);
+     * standard input goes without. */
+    if (path != NULL && strcmp(path, "-") != 0 && stat(path, &st) == 0 &&
+        S_ISREG(st.st_mode) && (uintmax_t)st.st_size <= SIZE_MAX)
+        hint = (size_t)st.st_size;
+    rc = read_table(out, in, opts, info, 1, hint, err);
     svy_input_close(in);
     return rc;
 }

@@ -396,6 +396,49 @@ svy_column_push_num(svy_column *c, double v, svy_err *err)
     return SVY_OK;
 }
 
+/* Exactly 'n' elements (no doubling past what was asked for). */
+static int
+reserve_exact(void **p, size_t *cap, size_t n, size_t size)
+{
+    void *np;
+
+    if (n <= *cap)
+        return 0;
+    if ((np = svy_mem_realloc(*p, n, size)) == NULL)
+        return -1;
+    *p = np;
+    *cap = n;
+    return 0;
+}
+
+svy_status
+svy_table_reserve(svy_table *t, size_t nrows, svy_err *err)
+{
+    size_t j;
+    void *p;
+
+    for (j = 0; j < t->ncols; j++) {
+        svy_column *c = t->cols[j];
+        int bad;
+
+        p = c->type == SVY_NUM ? (void *)c->num : (void *)c->off;
+        bad = reserve_exact(&p, &c->cap, nrows,
+                            c->type == SVY_NUM ? sizeof(double)
+                                               : sizeof(uint32_t));
+        if (c->type == SVY_NUM)
+            c->num = p;
+        else
+            c->off = p;
+        if (bad)
+            return nomem(err);
+    }
+    p = t->lines;
+    if (reserve_exact(&p, &t->lcap, nrows, sizeof(size_t)))
+        return nomem(err);
+    t->lines = p;
+    return SVY_OK;
+}
+
 /*
  * Each column must have received exactly one cell for this row.  A
  * mismatch is the caller's mistake, not bad data; it is reported rather

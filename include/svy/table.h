@@ -126,6 +126,14 @@ svy_status svy_table_push_typed_rows(svy_table *t, const char *cells,
                                      const size_t *lines, size_t stride,
                                      svy_err *err);
 
+/*
+ * Room for 'nrows' rows in every column and in the line numbers, so that
+ * a reader that knows about how many rows are coming does not grow (and
+ * copy) its arrays as it goes.  The table's contents are unchanged; a
+ * column that becomes text keeps the room.
+ */
+svy_status svy_table_reserve(svy_table *t, size_t nrows, svy_err *err);
+
 /* Append one numeric cell (NaN is system missing). */
 svy_status svy_column_push_num(svy_column *c, double v, svy_err *err);
 

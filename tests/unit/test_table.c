@@ -121,6 +121,52 @@ test_table_push_typed_rows(void)
     svy_table_free(t);
 }
 
+/*
+ * Room reserved ahead changes nothing that can be seen, and rows past it
+ * still go in (the arrays grow from the reserved size), a column turning
+ * text on the way included; a smaller reservation later is a no-op.
+ */
+static void
+test_table_reserve(void)
+{
+    static const char cells[] = "5\0x\0"
+                                "6\0\0"
+                                "7\0-2\0";
+    static const size_t lens[] = {1, 1, 1, 0, 1, 2};
+    static const size_t lines[] = {2, 3, 4};
+    svy_table *t = NULL;
+    svy_column *a = NULL, *b = NULL;
+    svy_err err = SVY_ERR_INIT;
+
+    CHECK_INT(svy_table_new(&t, &err), SVY_OK);
+    CHECK_INT(svy_table_reserve(t, 1000, &err), SVY_OK); /* no columns */
+    CHECK_INT(svy_table_add_column(t, "a", SVY_NUM, &a, &err), SVY_OK);
+    CHECK_INT(svy_table_add_column(t, "b", SVY_NUM, &b, &err), SVY_OK);
+    CHECK_INT(svy_table_reserve(t, 2, &err), SVY_OK);
+    CHECK_INT(svy_table_nrows(t), 0);
+    CHECK_INT(svy_column_len(a), 0);
+    CHECK_INT(svy_table_push_typed_rows(t, cells, lens, 1, lines, 1, &err),
+              SVY_OK);
+    CHECK_INT(svy_table_reserve(t, 1, &err), SVY_OK);
+    CHECK_INT(svy_table_push_typed_rows(t, cells + 4, lens + 2, 2, lines + 1,
+                                        1, &err),
+              SVY_OK);
+    CHECK_INT(svy_table_nrows(t), 3);
+    CHECK_INT(svy_column_type(a), SVY_NUM);
+    CHECK(svy_column_num(a, 0) == 5.0);
+    CHECK(svy_column_num(a, 2) == 7.0);
+    CHECK_INT(svy_column_type(b), SVY_TEXT);
+    CHECK_STR(svy_column_text(b, 0), "x");
+    CHECK_STR(svy_column_text(b, 1), "");
+    CHECK_STR(svy_column_text(b, 2), "-2");
+    CHECK_INT(svy_table_row_line(t, 2), 4);
+    CHECK_INT(svy_table_reserve(t, 100, &err), SVY_OK); /* after rows */
+    CHECK_INT(svy_table_nrows(t), 3);
+    CHECK_STR(svy_column_text(b, 2), "-2");
+    CHECK(svy_column_num(a, 1) == 6.0);
+    svy_table_free(t);
+}
+
 static void
 test_table_empty(void)
 {
@@ -685,6 +731,7 @@ static const struct check_case cases[] = {
     CASE(test_table_empty),
     CASE(test_table_push_typed),
     CASE(test_table_push_typed_rows),
+    CASE(test_table_reserve),
     CASE(test_table_build_rows),
     CASE(test_table_commit_row_errors),
     CASE(test_table_column_names),
