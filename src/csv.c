@@ -1709,6 +1709,18 @@ svy_csv_read(svy_table **out, svy_input *in, const svy_csv_opts *opts,
     return read_table(out, in, opts, info, 0, 0, err);
 }
 
+/* A table read from a file knows its name, for messages about its rows. */
+static svy_status
+named(svy_table **out, const svy_input *in, svy_err *err)
+{
+    svy_status rc = svy_table_set_source(*out, svy_input_name(in), err);
+    if (rc != SVY_OK) {
+        svy_table_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 svy_status
 svy_csv_read_file_typed(svy_table **out, const char *path,
                         const svy_csv_opts *opts, svy_csv_info *info,
@@ -1728,6 +1740,8 @@ svy_csv_read_file_typed(svy_table **out, const char *path,
         S_ISREG(st.st_mode) && (uintmax_t)st.st_size <= SIZE_MAX)
         hint = (size_t)st.st_size;
     rc = read_table(out, in, opts, info, 1, hint, err);
+    if (rc == SVY_OK)
+        rc = named(out, in, err);
     svy_input_close(in);
     return rc;
 }
@@ -1743,6 +1757,8 @@ svy_csv_read_file(svy_table **out, const char *path, const svy_csv_opts *opts,
     if ((rc = svy_input_open(&in, path, err)) != SVY_OK)
         return rc;
     rc = svy_csv_read(out, in, opts, info, err);
+    if (rc == SVY_OK)
+        rc = named(out, in, err);
     svy_input_close(in);
     return rc;
 }

@@ -35,7 +35,8 @@ static svy_status row_err(svy_err *err, svy_status code, const svy_table *t,
                           size_t row, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* "line L: what" (or "row R: what" for tables built in memory). */
+/* "FILE:L: what" for a table read from a file, "line L: what" when only
+ * the line is known, "row R: what" for tables built in memory. */
 static svy_status
 row_err(svy_err *err, svy_status code, const svy_table *t, size_t row,
         const char *fmt, ...)
@@ -49,6 +50,9 @@ row_err(svy_err *err, svy_status code, const svy_table *t, size_t row,
     va_end(ap);
     if (line == 0)
         return svy_err_set(err, code, "row %zu: %s", row + 1, what);
+    if (svy_table_source(t))
+        return svy_err_set(err, code, "%s:%zu: %s", svy_table_source(t), line,
+                           what);
     return svy_err_set(err, code, "line %zu: %s", line, what);
 }
 

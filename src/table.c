@@ -49,6 +49,7 @@ struct svy_table {
     size_t nrows;
     size_t *lines; /* source line of each row; NULL before the first */
     size_t lcap;
+    char *source; /* file the rows came from; NULL when unknown */
 };
 
 /* Every allocation failure in this module reads the same. */
@@ -95,7 +96,25 @@ svy_table_free(svy_table *t)
         column_free(t->cols[i]);
     free(t->cols);
     free(t->lines);
+    free(t->source);
     free(t);
+}
+
+const char *
+svy_table_source(const svy_table *t)
+{
+    return t->source;
+}
+
+svy_status
+svy_table_set_source(svy_table *t, const char *name, svy_err *err)
+{
+    char *s = svy_mem_strdup(name);
+    if (s == NULL)
+        return nomem(err);
+    free(t->source);
+    t->source = s;
+    return SVY_OK;
 }
 
 size_t

@@ -223,20 +223,3 @@ tool_finish(int rc)
     }
     return rc;
 }
-
-void
-tool_err_in_file(svy_err *err, const char *file)
-{
-    const char *m = err->msg, *name = strcmp(file, "-") ? file : "<stdin>";
-    char buf[sizeof(err->msg)];
-    size_t k = 5;
-
-    if (strncmp(m, "line ", 5) != 0)
-        return;
-    while (m[k] >= '0' && m[k] <= '9')
-        k++;
-    if (k == 5 || m[k] != ':')
-        return;
-    snprintf(buf, sizeof(buf), "%s:%.*s%s", name, (int)(k - 5), m + 5, m + k);
-    memcpy(err->msg, buf, sizeof(buf));
-}

@@ -49,13 +49,6 @@ void tool_die(int code, const char *fmt, ...)
 /* Print "PROG: err->msg" and exit with the status's exit code. */
 void tool_die_err(const svy_err *err) __attribute__((noreturn));
 
-/*
- * A library message about a data row reads "line N: what"; on the command
- * line it must name the file, as "FILE:N: what" (DESIGN: PROGRAM: FILE:LINE).
- * Rewrites 'err' in place when it has that form; 'file' "-" is "<stdin>".
- */
-void tool_err_in_file(svy_err *err, const char *file);
-
 /* The exit status for a library status. */
 int tool_exit_code(svy_status code);
 

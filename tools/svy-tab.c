@@ -289,11 +289,7 @@ main(int argc, char **argv)
         (o.codebook ? svy_codebook_apply(o.codebook, t, &err)
                     : svy_table_infer_types(t, NULL, &err)))
         tool_die_err(&err);
-    if (svy_tab_run(&tab, t, &o, &err)) {
-        tool_err_in_file(&err, in); /* the design names rows by line */
-        tool_die_err(&err);
-    }
-    if (svy_output_open(&out, path, &err))
+    if (svy_tab_run(&tab, t, &o, &err) || svy_output_open(&out, path, &err))
         tool_die_err(&err);
     if ((rc = svy_tab_write(tab, writer, out, &err)) != SVY_OK) {
         svy_output_abort(out);

@@ -122,8 +122,9 @@ typedef struct svy_design_opts {
  *    found"); cluster[1] without cluster[0]; fpc[1] without cluster[1]
  *    or without fpc[0]; two stages with fpc[0] but no fpc[1] (R refuses
  *    that too);
- *  - a missing or non-numeric weight or fpc ("line 3: weight column 'w':
- *    not a number 'x'"), a negative weight, an fpc <= 0, a missing
+ *  - a missing or non-numeric weight or fpc ("data.csv:3: weight column
+ *    'w': not a number 'x'"; "line 3: ..." when the table has no source,
+ *    svy_table_source), a negative weight, an fpc <= 0, a missing
  *    stratum or id ("line 5: cluster column 'psu' is empty");
  *  - fpc values mixing counts (> 1) and fractions (all must be >= 1 or
  *    all <= 1 and not all 1, as R requires), an fpc that varies within a

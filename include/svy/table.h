@@ -77,6 +77,15 @@ svy_status svy_table_add_column(svy_table *t, const char *name, svy_type type,
 size_t svy_table_row_line(const svy_table *t, size_t row);
 
 /*
+ * The name of the file the rows were read from ("data.csv", "<stdin>"),
+ * for messages about a row as "NAME:LINE: what"; NULL when unknown
+ * (tables built in memory or read from an unnamed input).  Set by
+ * svy_csv_read_file; 'name' is copied.
+ */
+const char *svy_table_source(const svy_table *t);
+svy_status svy_table_set_source(svy_table *t, const char *name, svy_err *err);
+
+/*
  * Append the rows of 'src' to 'dst', matching columns by name.  Columns of
  * 'src' that 'dst' lacks are added (missing for the earlier rows); columns
  * of 'dst' that 'src' lacks are missing for the new rows.  Where one side

@@ -167,6 +167,24 @@ test_table_reserve(void)
     svy_table_free(t);
 }
 
+/* The source name: none for a table built in memory, a copy once set. */
+static void
+test_table_source(void)
+{
+    svy_table *t = NULL;
+    svy_err err = SVY_ERR_INIT;
+    char name[] = "data.csv";
+
+    CHECK_INT(svy_table_new(&t, &err), SVY_OK);
+    CHECK(svy_table_source(t) == NULL);
+    CHECK_INT(svy_table_set_source(t, name, &err), SVY_OK);
+    name[0] = 'x';
+    CHECK_STR(svy_table_source(t), "data.csv");
+    CHECK_INT(svy_table_set_source(t, "<stdin>", &err), SVY_OK);
+    CHECK_STR(svy_table_source(t), "<stdin>");
+    svy_table_free(t);
+}
+
 static void
 test_table_empty(void)
 {
@@ -731,6 +749,7 @@ static const struct check_case cases[] = {
     CASE(test_table_empty),
     CASE(test_table_push_typed),
     CASE(test_table_push_typed_rows),
+    CASE(test_table_source),
     CASE(test_table_reserve),
     CASE(test_table_build_rows),
     CASE(test_table_commit_row_errors),
