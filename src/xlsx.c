@@ -149,8 +149,8 @@ static const char *const fname[NF] = {
     "table",    "title",    "stat",      "row_var",    "row_code", "row_label",
     "col_var",  "col_code", "col_label", "col_letter", "base_unw", "base_w",
     "estimate", "sig",      "df1",       "df2",        "p",        "base_eff",
-    "se",       "low_base", "deff",      "base",       "filter",
-    "level",    "sig1",     "sig2",      "adjust",     "min_base"};
+    "se",       "low_base", "deff",      "base",       "filter",   "level",
+    "sig1",     "sig2",     "adjust",    "min_base"};
 
 typedef struct rec {
     char *f[NF]; /* owned; "" when absent */
@@ -415,7 +415,7 @@ typedef struct ctx {
     svy_lang lang;
     const svy_json *wj; /* the weighting report, or NULL */
     double min_base, level, sig[2];
-    int bonferroni; /* the stream's column tests were Bonferroni-adjusted */
+    int bonferroni;  /* the stream's column tests were Bonferroni-adjusted */
     double n_sample; /* largest unweighted base of a total column */
     svy_xlsx_notes notes;
     char *seen[1024]; /* "var\x1fcode" of the labels that fell back */
@@ -815,11 +815,11 @@ table_sheet(ctx *c, const stream *s, size_t a, size_t b, const char *name,
             else if (!rs && isfinite(d1))
                 snprintf(dtxt, sizeof dtxt, "(%g)", d1);
             if (svy_buf_printf(
-                    &tests, "%s %s (%s): %s%s = %.3f, %s",
-                    tests.len ? ";" : "", W(c, W_TEST),
+                    &tests, "%s %s (%s): %s%s = %.3f, %s", tests.len ? ";" : "",
+                    W(c, W_TEST),
                     var_label(c, R[i].f[F_COL_VAR], R[i].f[F_COL_VAR]),
-                    rs ? "Rao-Scott F" : "chi2", dtxt,
-                    num(R[i].f[F_ESTIMATE]), ptxt)) {
+                    rs ? "Rao-Scott F" : "chi2", dtxt, num(R[i].f[F_ESTIMATE]),
+                    ptxt)) {
                 rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
                 goto out;
             }
@@ -1115,8 +1115,7 @@ methods_sheet(ctx *c, const char *const *names, char hex[][65], size_t n,
                          x == floor(x) && fabs(x) < 1e15 ? c->int_l
                          : fabs(x) < 1e-3                ? c->sci_l
                                                          : c->num4_l);
-            }
-            else if (t == SVY_JSON_STRING)
+            } else if (t == SVY_JSON_STRING)
                 worksheet_write_string(ws, r++, 1, svy_json_string_value(v),
                                        NULL);
             else
@@ -1202,6 +1201,28 @@ build(ctx *c, const stream *s, const char *const *names, char hex[][65],
     worksheet_set_column(cs, 1, 1, w1, NULL);
     worksheet_fit_to_pages(cs, 1, 0);
     return methods_sheet(c, names, hex, nin, err);
+}
+
+/* Style bits of add_fmt. */
+enum { ST_LEFT = 1, ST_BOLD = 2, ST_ITALIC = 4, ST_GREY = 8, ST_RED = 16 };
+
+/* A cell format: number format 'num' (NULL: General) and 'style' bits. */
+static lxw_format *
+add_fmt(lxw_workbook *wb, const char *num, int style)
+{
+    lxw_format *f = workbook_add_format(wb);
+    if (num)
+        format_set_num_format(f, num);
+    if (style & ST_LEFT)
+        format_set_align(f, LXW_ALIGN_LEFT);
+    if (style & ST_BOLD)
+        format_set_bold(f);
+    if (style & ST_ITALIC)
+        format_set_italic(f);
+    if (style & (ST_GREY | ST_RED))
+        format_set_font_color(f,
+                              style & ST_RED ? LXW_COLOR_RED : LXW_COLOR_GRAY);
+    return f;
 }
 
 svy_status
@@ -1290,8 +1311,7 @@ svy_xlsx_report(const char *out, const char *stream_path,
     props.title = (char *)(opts->title ? opts->title : "Survey tables");
     props.created = 946684800; /* 2000-01-01: same input, same bytes */
     workbook_set_properties(c.wb, &props);
-    c.bold = workbook_add_format(c.wb);
-    format_set_bold(c.bold);
+    c.bold = add_fmt(c.wb, NULL, ST_BOLD);
     c.center = workbook_add_format(c.wb);
     format_set_bold(c.center);
     format_set_align(c.center, LXW_ALIGN_CENTER);
@@ -1299,33 +1319,16 @@ svy_xlsx_report(const char *out, const char *stream_path,
     c.link = workbook_add_format(c.wb);
     format_set_underline(c.link, LXW_UNDERLINE_SINGLE);
     format_set_font_color(c.link, LXW_COLOR_BLUE);
-    c.intf = workbook_add_format(c.wb);
-    format_set_num_format(c.intf, "#,##0");
-    c.int_l = workbook_add_format(c.wb);
-    format_set_num_format(c.int_l, "#,##0");
-    format_set_align(c.int_l, LXW_ALIGN_LEFT);
-    c.pct1_l = workbook_add_format(c.wb);
-    format_set_num_format(c.pct1_l, "0.0%");
-    format_set_align(c.pct1_l, LXW_ALIGN_LEFT);
-    c.num2_l = workbook_add_format(c.wb);
-    format_set_num_format(c.num2_l, "0.00");
-    format_set_align(c.num2_l, LXW_ALIGN_LEFT);
-    c.sci_l = workbook_add_format(c.wb);
-    format_set_num_format(c.sci_l, "0.00E+00");
-    format_set_align(c.sci_l, LXW_ALIGN_LEFT);
-    c.num4_l = workbook_add_format(c.wb);
-    format_set_num_format(c.num4_l, "0.0000");
-    format_set_align(c.num4_l, LXW_ALIGN_LEFT);
-    c.int_low = workbook_add_format(c.wb);
-    format_set_num_format(c.int_low, "#,##0");
-    format_set_bold(c.int_low);
-    format_set_font_color(c.int_low, LXW_COLOR_RED);
-    c.pct1 = workbook_add_format(c.wb);
-    format_set_num_format(c.pct1, "0.0%");
-    c.num2 = workbook_add_format(c.wb);
-    format_set_num_format(c.num2, "0.00");
-    c.note = workbook_add_format(c.wb);
-    format_set_italic(c.note);
+    c.intf = add_fmt(c.wb, "#,##0", 0);
+    c.int_l = add_fmt(c.wb, "#,##0", ST_LEFT);
+    c.pct1_l = add_fmt(c.wb, "0.0%", ST_LEFT);
+    c.num2_l = add_fmt(c.wb, "0.00", ST_LEFT);
+    c.sci_l = add_fmt(c.wb, "0.00E+00", ST_LEFT);
+    c.num4_l = add_fmt(c.wb, "0.0000", ST_LEFT);
+    c.int_low = add_fmt(c.wb, "#,##0", ST_BOLD | ST_RED);
+    c.pct1 = add_fmt(c.wb, "0.0%", 0);
+    c.num2 = add_fmt(c.wb, "0.00", 0);
+    c.note = add_fmt(c.wb, NULL, ST_ITALIC);
     {
         char pf[40], nf[40];
         int d = opts->decimals_set ? opts->decimals : 1, dn = d + 1;
@@ -1337,19 +1340,11 @@ svy_xlsx_report(const char *out, const char *stream_path,
             dn = 10;
         snprintf(pf, sizeof pf, "0%s%.*s%%", d ? "." : "", d, "0000000000");
         snprintf(nf, sizeof nf, "0.%.*s", dn, "0000000000");
-        c.pct = workbook_add_format(c.wb);
-        format_set_num_format(c.pct, pf);
-        c.num = workbook_add_format(c.wb);
-        format_set_num_format(c.num, nf);
+        c.pct = add_fmt(c.wb, pf, 0);
+        c.num = add_fmt(c.wb, nf, 0);
         /* A low base: the same number, greyed and in italics. */
-        c.pct_low = workbook_add_format(c.wb);
-        format_set_num_format(c.pct_low, pf);
-        format_set_italic(c.pct_low);
-        format_set_font_color(c.pct_low, LXW_COLOR_GRAY);
-        c.num_low = workbook_add_format(c.wb);
-        format_set_num_format(c.num_low, nf);
-        format_set_italic(c.num_low);
-        format_set_font_color(c.num_low, LXW_COLOR_GRAY);
+        c.pct_low = add_fmt(c.wb, pf, ST_ITALIC | ST_GREY);
+        c.num_low = add_fmt(c.wb, nf, ST_ITALIC | ST_GREY);
     }
     if ((rc = build(&c, &s, names, hex, nin, err)) != SVY_OK)
         goto out;
