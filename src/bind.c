@@ -234,8 +234,7 @@ base_and_cells(struct ctx *r)
         return svy_cells_build(&r->b->cells, r->t, r->b->vars_, r->b->nvars_,
                                r->err);
     }
-    rc = svy_cells_build(&r->b->cells, r->t, r->b->vars_, r->b->nvars_,
-                         r->err);
+    rc = svy_cells_build(&r->b->cells, r->t, r->b->vars_, r->b->nvars_, r->err);
     pthread_join(tid, NULL);
     if (j.rc != SVY_OK) {
         if (r->err)
@@ -314,7 +313,8 @@ resolve(struct ctx *r)
                     const char *code = svy_var_value_code(cv, q);
                     svy_lang l;
                     for (l = SVY_LANG_EN; l < SVY_NLANG; l++) {
-                        const char *lab = svy_var_value_label(cv, code, l);
+                        const char *lab =
+                            svy_var_value_label(cv, code, l, NULL);
                         if (lab && strcmp(lab, part) == 0) {
                             id = svy_cells_lookup(r->b->cells, v, code);
                             break;

@@ -267,11 +267,14 @@ find_value(const svy_var *v, const char *code)
 }
 
 const char *
-svy_var_value_label(const svy_var *v, const char *code, svy_lang lang)
+svy_var_value_label(const svy_var *v, const char *code, svy_lang lang,
+                    int *fell_back)
 {
     const struct value *val = find_value(v, code);
 
-    return val ? pick_label(val->label, lang, NULL) : NULL;
+    if (val == NULL && fell_back)
+        *fell_back = 1;
+    return val ? pick_label(val->label, lang, fell_back) : NULL;
 }
 
 int

@@ -887,7 +887,7 @@ svy_freq_compute(svy_freq *f, const svy_table *t, const char *var,
         svy_freq_row *r = &f->rows[i];
         int ok = r->missing == SVY_MISS_NONE;
         r->label = v && r->missing != SVY_MISS_SYSTEM
-                       ? svy_var_value_label(v, r->code, lang)
+                       ? svy_var_value_label(v, r->code, lang, NULL)
                        : NULL;
         r->pct = pct((double)r->count, (double)n);
         r->valid_pct = ok ? pct((double)r->count, (double)f->valid) : NAN;

@@ -190,7 +190,7 @@ static const char *
 value_label(const svy_tab_opts *o, const char *var, const char *code)
 {
     const svy_var *v = o->codebook ? svy_codebook_find(o->codebook, var) : NULL;
-    const char *l = v ? svy_var_value_label(v, code, o->lang) : NULL;
+    const char *l = v ? svy_var_value_label(v, code, o->lang, NULL) : NULL;
     return l ? l : code;
 }
 

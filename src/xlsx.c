@@ -517,20 +517,16 @@ var_label(ctx *c, const char *name, const char *dflt)
 
 /*
  * The label of value 'code' of 'var' in the report's language, falling
- * back to English and then to the code.  svy_var_value_label does the
- * fallback but does not say so; it returns the English string itself
- * then, so the same pointer for both languages means a fallback.
+ * back to English and then to the code.
  */
 static const char *
 value_label(ctx *c, const svy_var *v, const char *code)
 {
-    const char *l = svy_var_value_label(v, code, c->lang);
-    if (!l || (c->lang != SVY_LANG_EN &&
-               l == svy_var_value_label(v, code, SVY_LANG_EN))) {
+    int fb = 0;
+    const char *l = svy_var_value_label(v, code, c->lang, &fb);
+    if (fb)
         fell_back(c, svy_var_name(v), code);
-        return l ? l : code;
-    }
-    return l;
+    return l ? l : code;
 }
 
 /* Replace '*field' by a copy of 's'. */

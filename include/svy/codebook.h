@@ -113,10 +113,11 @@ const char *svy_var_value_code(const svy_var *v, size_t i);
 /*
  * The label of the value whose code is 'code' (compared as a number when
  * both are numeric, "1" matching "1.0", else as text), in 'lang' with the
- * same fallback; NULL when the value has no label.
+ * same fallback, said in '*fell_back' as for svy_var_label (may be NULL);
+ * NULL when the value has no label in any language.
  */
 const char *svy_var_value_label(const svy_var *v, const char *code,
-                                svy_lang lang);
+                                svy_lang lang, int *fell_back);
 
 /* 1 when 'code' is a user-missing code of the variable. */
 int svy_var_is_missing_code(const svy_var *v, const char *code);

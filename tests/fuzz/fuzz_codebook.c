@@ -99,7 +99,7 @@ walk(const svy_codebook *cb)
             const char *code = svy_var_value_code(v, k);
             CHECK(code != NULL && code[0] != '\0');
             for (l = 0; l < SVY_NLANG; l++)
-                (void)svy_var_value_label(v, code, (svy_lang)l);
+                (void)svy_var_value_label(v, code, (svy_lang)l, NULL);
         }
         CHECK(svy_var_value_code(v, n) == NULL);
         rows += n;

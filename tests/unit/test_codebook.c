@@ -369,17 +369,24 @@ test_codebook_labels_fallback(void)
     CHECK_INT(svy_var_nvalues(v), 2);
     CHECK_STR(svy_var_value_code(v, 1), "2");
     CHECK(svy_var_value_code(v, 2) == NULL);
-    CHECK_STR(svy_var_value_label(v, "1", SVY_LANG_EN), "Male");
-    CHECK_STR(svy_var_value_label(v, "1.0", SVY_LANG_EN), "Male");
-    CHECK_STR(svy_var_value_label(v, "1", SVY_LANG_RU),
+    CHECK_STR(svy_var_value_label(v, "1", SVY_LANG_EN, NULL), "Male");
+    CHECK_STR(svy_var_value_label(v, "1.0", SVY_LANG_EN, NULL), "Male");
+    CHECK_STR(svy_var_value_label(v, "1", SVY_LANG_RU, NULL),
               "\xd0\x9c\xd1\x83\xd0\xb6\xd1\x87\xd0\xb8\xd0\xbd\xd0\xb0");
-    CHECK_STR(svy_var_value_label(v, "2", SVY_LANG_RU), "Female");
-    CHECK_STR(svy_var_value_label(v, "2", SVY_LANG_KY), "Female");
-    CHECK(svy_var_value_label(v, "3", SVY_LANG_EN) == NULL);
-    CHECK(svy_var_value_label(v, "", SVY_LANG_EN) == NULL);
-    CHECK_STR(
-        svy_var_value_label(svy_codebook_find(cb, "grade"), "DK", SVY_LANG_RU),
-        "Don't know");
+    CHECK_STR(svy_var_value_label(v, "2", SVY_LANG_RU, NULL), "Female");
+    CHECK_STR(svy_var_value_label(v, "2", SVY_LANG_KY, NULL), "Female");
+    fb = -1; /* the fallback is said, as by svy_var_label */
+    CHECK_STR(svy_var_value_label(v, "2", SVY_LANG_KY, &fb), "Female");
+    CHECK_INT(fb, 1);
+    CHECK_STR(svy_var_value_label(v, "2", SVY_LANG_EN, &fb), "Female");
+    CHECK_INT(fb, 0);
+    CHECK(svy_var_value_label(v, "3", SVY_LANG_EN, &fb) == NULL);
+    CHECK_INT(fb, 1);
+    CHECK(svy_var_value_label(v, "3", SVY_LANG_EN, NULL) == NULL);
+    CHECK(svy_var_value_label(v, "", SVY_LANG_EN, NULL) == NULL);
+    CHECK_STR(svy_var_value_label(svy_codebook_find(cb, "grade"), "DK",
+                                  SVY_LANG_RU, NULL),
+              "Don't know");
     CHECK_INT(svy_var_nvalues(svy_codebook_find(cb, "age")), 0);
     svy_codebook_free(cb);
 
@@ -612,11 +619,12 @@ test_codebook_read_files(void)
         CHECK_STR(n == 2 ? m[1] : NULL, "9");
         CHECK_STR(svy_var_label(v, SVY_LANG_RU, NULL),
                   "\xd0\x92\xd0\xbe\xd0\xbf\xd1\x80\xd0\xbe\xd1\x81");
-        CHECK_STR(svy_var_value_label(v, "8", SVY_LANG_RU),
+        CHECK_STR(svy_var_value_label(v, "8", SVY_LANG_RU, NULL),
                   "\xd0\x9d\xd0\xb5 \xd0\xb7\xd0\xbd\xd0\xb0\xd1\x8e");
-        CHECK_STR(svy_var_value_label(v, "1", SVY_LANG_RU), "\xd0\x94\xd0\xb0");
+        CHECK_STR(svy_var_value_label(v, "1", SVY_LANG_RU, NULL),
+                  "\xd0\x94\xd0\xb0");
         /* Only a Russian label: none in English. */
-        CHECK(svy_var_value_label(v, "1", SVY_LANG_EN) == NULL);
+        CHECK(svy_var_value_label(v, "1", SVY_LANG_EN, NULL) == NULL);
         svy_codebook_free(cb);
     }
     /* Errors carry the path given. */

@@ -168,7 +168,7 @@ test_foreign_codebook(void)
             CHECK_STR(codes[0], "8");
             CHECK_STR(codes[1], "9");
         }
-        CHECK_STR(svy_var_value_label(v, "2", SVY_LANG_EN), "Нет");
+        CHECK_STR(svy_var_value_label(v, "2", SVY_LANG_EN, NULL), "Нет");
     }
     v = svy_codebook_find(cb, "visit");
     CHECK(v && svy_var_type(v) == SVY_V_DATE);

@@ -188,7 +188,7 @@ test_survey_open_folder(void)
         CHECK_INT(svy_codebook_nvars(cb), 2);
         CHECK_STR(v ? svy_var_label(v, svy_survey_lang(s), NULL) : NULL,
                   "\xd0\x9f\xd0\xbe\xd0\xbb");
-        CHECK_STR(v ? svy_var_value_label(v, "2", SVY_LANG_RU) : NULL,
+        CHECK_STR(v ? svy_var_value_label(v, "2", SVY_LANG_RU, NULL) : NULL,
                   "Female");
     }
     {
