@@ -1245,7 +1245,7 @@ labelled_cat(const svy_column *c, const svy_var *v, svy_vtype *type,
              svy_buf *valid, svy_err *err)
 {
     struct slotkey *k = calloc(LABELLED_MAX, sizeof(*k));
-    size_t n = 0, i, labelled;
+    size_t n = 0, i, j, labelled;
     int ok = 1;
     double x;
 
@@ -1259,14 +1259,17 @@ labelled_cat(const svy_column *c, const svy_var *v, svy_vtype *type,
         ok = add_code(k, &n, x);
     }
     labelled = n;
-    for (i = 0; i < svy_column_len(c) && ok && labelled >= 2; i++) {
-        char buf[SVY_NUM_BUFSZ];
-        if (svy_column_is_empty(c, i) || isnan(x = num_at(c, i)))
-            continue;
-        svy_num_format(x, buf);
-        if (!svy_var_is_missing_code(v, buf))
+    for (i = 0; i < svy_column_len(c) && ok && labelled >= 2; i++)
+        if (!svy_column_is_empty(c, i) && !isnan(x = num_at(c, i)))
             ok = add_code(k, &n, x);
+    /* The missing codes among the data's codes go: checked once a code. */
+    for (i = j = labelled; ok && i < n; i++) {
+        char buf[SVY_NUM_BUFSZ];
+        svy_num_format(k[i].num, buf);
+        if (!svy_var_is_missing_code(v, buf))
+            k[j++] = k[i];
     }
+    n = j;
     if (ok && labelled >= 2) {
         qsort(k, n, sizeof(*k), cmp_slotkey_num);
         *type = SVY_V_CAT;
