@@ -670,7 +670,7 @@ svy_codebook_read(svy_codebook **out, const char *codebook_path,
                   const char *values_path, svy_err *err)
 {
     /* A ';' codebook must not have "8,9" taken for a decimal number. */
-    svy_csv_opts opts = {0, SVY_ENC_AUTO, SVY_DEC_POINT};
+    svy_csv_opts opts = {.encoding = SVY_ENC_AUTO, .decimal = SVY_DEC_POINT};
     svy_table *cbt = NULL, *vt = NULL;
     svy_status rc;
 

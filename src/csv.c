@@ -30,7 +30,6 @@
  */
 #include "svy/csv.h"
 
-#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -1344,17 +1343,20 @@ serialise(svy_buf *b, const char *const *fields, const size_t *lens, size_t n)
     return SVY_OK;
 }
 
+/* 1 when 'name' is in the NULL-terminated 'list' (which may be NULL). */
+static int
+listed(const char *const *list, const char *name)
+{
+    for (size_t k = 0; list && list[k]; k++)
+        if (strcmp(list[k], name) == 0)
+            return 1;
+    return 0;
+}
+
 static int
 wanted(const svy_records *r, const char *name, size_t i)
 {
-    size_t k;
-
-    if (i == 0 || r->table_only)
-        return 1;
-    for (k = 0; r->keep && r->keep[k]; k++)
-        if (strcmp(r->keep[k], name) == 0)
-            return 1;
-    return 0;
+    return i == 0 || r->table_only || listed(r->keep, name);
 }
 
 static svy_status
@@ -1364,6 +1366,7 @@ records_header(void *ctx, const char *const *names, size_t n,
     svy_records *r = ctx;
     svy_decimal dec = r->opts ? r->opts->decimal : SVY_DEC_AUTO;
     size_t i, *lens;
+    int typed;
     svy_status rc;
 
     /* A table has its decimal commas fixed once it is whole. */
@@ -1395,11 +1398,17 @@ records_header(void *ctx, const char *const *names, size_t n,
     for (i = 0; i < n; i++) {
         if (!wanted(r, names[i], i))
             continue;
-        /* Typed columns start numeric (svy_column_push_typed). */
+        /*
+         * Typed columns start numeric (svy_column_push_typed), as bytes
+         * until a value does not fit: survey codes take a byte a cell.
+         */
+        typed = r->typed && !listed(r->opts ? r->opts->text : NULL, names[i]);
         if ((rc = svy_table_add_column(r->t, names[i],
-                                       r->typed ? SVY_NUM : SVY_TEXT,
-                                       &r->kmap[i], err)) != SVY_OK)
+                                       typed ? SVY_NUM : SVY_TEXT, &r->kmap[i],
+                                       err)) != SVY_OK)
             return rc;
+        if (typed && svy_column_compact(r->kmap[i]) < 0)
+            return svy_err_set(err, SVY_ENOMEM, "out of memory");
         r->kidx[r->nkept] = i;
         r->kcols[r->nkept++] = r->kmap[i];
     }
@@ -1656,12 +1665,12 @@ untype_empty(svy_table *t, svy_err *err)
 
     for (i = 0; i < svy_table_ncols(t); i++) {
         svy_column *c = svy_table_col(t, i);
-        const double *v =
-            svy_column_type(c) == SVY_NUM ? svy_column_nums(c) : NULL;
         size_t n = svy_column_len(c);
-        for (k = 0; v != NULL && k < n && isnan(v[k]); k++)
+        if (svy_column_type(c) != SVY_NUM)
+            continue;
+        for (k = 0; k < n && svy_column_is_empty(c, k); k++)
             ;
-        if (v != NULL && k == n && (rc = svy_column_to_text(c, err)))
+        if (k == n && (rc = svy_column_to_text(c, err)))
             return rc;
     }
     return SVY_OK;

@@ -93,6 +93,45 @@ lev_cmp(const void *pa, const void *pb)
     return c ? c : (a->group < b->group ? -1 : a->group > b->group);
 }
 
+/*
+ * A byte column (svy_column_compact): each value's group in small[], its
+ * level found at the first row that has it outside 'mask', in order of
+ * those rows as the row-by-row way finds them (SMALL_MISSING for a
+ * missing value, SMALL_UNSEEN for one met in masked rows only).
+ */
+static svy_status
+byte_groups(struct svy_keymap *m, const svy_column *c, const uint8_t *bytes,
+            size_t n, const unsigned char *mask, int flags, int *small,
+            svy_err *err)
+{
+    size_t first[SMALL_CODES], order[SMALL_CODES], i, k, nv = 0;
+    long g;
+
+    for (i = 0; i < SMALL_CODES; i++)
+        first[i] = SIZE_MAX;
+    for (i = 0; i < n; i++)
+        if (first[bytes[i]] == SIZE_MAX && !(mask && mask[i]))
+            first[bytes[i]] = i;
+    for (i = 0; i < SMALL_CODES; i++) /* the values by their first row */
+        if (first[i] != SIZE_MAX) {
+            for (k = nv++; k > 0 && first[order[k - 1]] > first[i]; k--)
+                order[k] = order[k - 1];
+            order[k] = i;
+        }
+    for (k = 0; k < nv; k++) {
+        size_t v = order[k];
+
+        if (is_missing(c, first[v], NULL, flags)) {
+            small[v] = SMALL_MISSING;
+        } else if ((g = svy_keymap_get(m, c, first[v], 0)) < 0) {
+            return svy_nomem(err);
+        } else {
+            small[v] = (int)g;
+        }
+    }
+    return SVY_OK;
+}
+
 svy_status
 svy_factor_new(svy_factor **out, const svy_table *t, const char *col,
                const unsigned char *missing, int flags, svy_err *err)
@@ -106,6 +145,7 @@ svy_factor_new(svy_factor **out, const svy_table *t, const char *col,
     svy_status rc = SVY_OK;
     int allnum = 1, isnum, small[SMALL_CODES];
     const double *nums;
+    const uint8_t *bytes;
 
     *out = NULL;
     memset(&m, 0, sizeof(m));
@@ -119,11 +159,19 @@ svy_factor_new(svy_factor **out, const svy_table *t, const char *col,
     }
     f->n = n;
     isnum = svy_column_type(c) == SVY_NUM;
+    bytes = svy_column_bytes(c);
     /* Read-only: the array itself, not a call per row (svy_column_num). */
-    nums = isnum ? svy_column_nums((svy_column *)c) : NULL;
+    nums = isnum && !bytes ? svy_column_nums((svy_column *)c) : NULL;
+    if (isnum && !bytes && !nums) {
+        rc = svy_nomem(err);
+        goto out;
+    }
     for (i = 0; i < SMALL_CODES; i++)
         small[i] = SMALL_UNSEEN;
-    for (i = 0; i < n; i++) {
+    if (bytes && (rc = byte_groups(&m, c, bytes, n, missing, flags, small,
+                                   err)) != SVY_OK)
+        goto out;
+    for (i = 0; !bytes && i < n; i++) {
         long g;
         double v;
 
@@ -190,7 +238,13 @@ svy_factor_new(svy_factor **out, const svy_table *t, const char *col,
         rank[lv[i].group] = i;
     for (i = 0; i < m.n; i++) /* levels in sorted order */
         f->levels[i] = (char *)lv[i].text;
-    for (i = 0; i < n; i++)
+    if (bytes) { /* each byte's level, then one pass over the rows */
+        for (i = 0; i < SMALL_CODES; i++)
+            small[i] = small[i] >= 0 ? (int)rank[small[i]] : -1;
+        for (i = 0; i < n; i++)
+            f->codes[i] = missing && missing[i] ? -1 : small[bytes[i]];
+    }
+    for (i = 0; !bytes && i < n; i++)
         if (f->codes[i] >= 0)
             f->codes[i] = (int)rank[f->codes[i]];
     *out = f;

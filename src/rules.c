@@ -1555,8 +1555,10 @@ store_num_text(apply_ctx *A, slot *sl, size_t row, double v, const stmt *st,
     if (svy_buf_append(&A->old, old, olen))
         return svy_err_set(A->err, SVY_ENOMEM, "out of memory");
     if (svy_column_type(sl->col) == SVY_NUM)
-        svy_column_set_num(sl->col, row, v);
-    else if ((rc = svy_column_set_text(sl->col, row, nb, n, A->err)) != SVY_OK)
+        rc = svy_column_set_num(sl->col, row, v, A->err);
+    else
+        rc = svy_column_set_text(sl->col, row, nb, n, A->err);
+    if (rc != SVY_OK)
         return rc;
     sl->val[row] = v;
     if (sl->umiss)

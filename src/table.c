@@ -1,7 +1,12 @@
 /*
  * table.c - columnar table.
  *
- * Layout.  A numeric column is a double array.  A text column is an arena
+ * Layout.  A numeric column is a double array, or an array of bytes when
+ * asked (svy_column_compact) and every cell is an integer 0..254 or empty
+ * (BYTE_EMPTY): survey codes, kept in an eighth of the memory.  A value
+ * that does not fit turns the bytes into doubles (widen) before it is
+ * stored, and so does svy_column_nums, so a byte column is never wrong,
+ * only smaller.  A text column is an arena
  * of NUL-terminated strings plus a uint32_t offset per row; offset 0 is the
  * shared empty string (the arena always starts with one NUL byte), so
  * system-missing text costs no arena space.  Replacing a text cell appends
@@ -35,6 +40,7 @@ struct svy_column {
     svy_type type;
     size_t len, cap; /* cells used and allocated */
     double *num;     /* SVY_NUM */
+    uint8_t *bytes;  /* SVY_NUM as bytes, instead of 'num' (see the top) */
     uint32_t *off;   /* SVY_TEXT */
     char *arena;
     size_t alen, acap;
@@ -80,6 +86,7 @@ column_free(svy_column *c)
     free(c->umiss_num);
     free(c->name);
     free(c->num);
+    free(c->bytes);
     free(c->off);
     free(c->arena);
     free(c);
@@ -165,6 +172,58 @@ arena_init(svy_column *c)
     return 0;
 }
 
+#define BYTE_EMPTY SVY_BYTE_EMPTY
+
+/* 1 when 'v' is kept as a byte: an integer 0..254, not -0. */
+static int
+fits_byte(double v)
+{
+    return v >= 0 && v < BYTE_EMPTY && v == (double)(int)v && !signbit(v);
+}
+
+static double
+num_at(const svy_column *c, size_t row)
+{
+    if (c->bytes)
+        return c->bytes[row] == BYTE_EMPTY ? NAN : c->bytes[row];
+    return c->num[row];
+}
+
+/* A byte column as doubles, with the same capacity.  -1: out of memory. */
+static int
+widen(svy_column *c)
+{
+    double *num;
+    size_t i;
+
+    if (c->bytes == NULL)
+        return 0;
+    if ((num = svy_mem_alloc(c->cap ? c->cap : 1, sizeof(double))) == NULL)
+        return -1;
+    for (i = 0; i < c->len; i++)
+        num[i] = num_at(c, i);
+    free(c->bytes);
+    c->bytes = NULL;
+    c->num = num;
+    return 0;
+}
+
+/* Store 'v' in numeric cell 'row' (< cap), widening if it must. */
+static int
+put_num(svy_column *c, size_t row, double v)
+{
+    if (c->bytes) {
+        if (fits_byte(v) || isnan(v)) {
+            c->bytes[row] = isnan(v) ? BYTE_EMPTY : (uint8_t)v;
+            return 0;
+        }
+        if (widen(c) < 0)
+            return -1;
+    }
+    c->num[row] = v;
+    return 0;
+}
+
 /* Room for 'need' cells in the live array; the length is unchanged. */
 static int
 reserve_cells(svy_column *c, size_t need)
@@ -174,7 +233,12 @@ reserve_cells(svy_column *c, size_t need)
 
     if (need <= c->cap)
         return 0;
-    if (c->type == SVY_NUM) {
+    if (c->bytes) {
+        p = c->bytes;
+        if (svy_mem_grow(&p, &cap, need, 1) < 0)
+            return -1;
+        c->bytes = p;
+    } else if (c->type == SVY_NUM) {
         p = c->num;
         if (svy_mem_grow(&p, &cap, need, sizeof(double)) < 0)
             return -1;
@@ -292,7 +356,9 @@ svy_column_push_text(svy_column *c, const char *s, size_t n, svy_err *err)
             return svy_err_set(err, SVY_EDATA,
                                "column '%s': not a number '%.*s'", c->name,
                                (int)(n > 64 ? 64 : n), s);
-        c->num[c->len++] = v;
+        if (put_num(c, c->len, v) < 0)
+            return nomem(err);
+        c->len++;
         return SVY_OK;
     }
     if (arena_put(c, s, n, &c->off[c->len], err) != SVY_OK)
@@ -328,9 +394,10 @@ svy_column_push_typed(svy_column *c, const char *s, size_t n, svy_err *err)
 
     if (c->type == SVY_NUM) {
         if (n == 0 || plain_int(s, n, &v)) {
-            if (c->len == c->cap && reserve_cells(c, c->len + 1) < 0)
+            if ((c->len == c->cap && reserve_cells(c, c->len + 1) < 0) ||
+                put_num(c, c->len, v) < 0)
                 return nomem(err);
-            c->num[c->len++] = v;
+            c->len++;
             return SVY_OK;
         }
         if ((rc = svy_column_to_text(c, err)) != SVY_OK)
@@ -378,15 +445,21 @@ svy_table_push_typed_rows(svy_table *t, const char *cells, const size_t *lens,
 
             off += n + 1;
             if (c->type == SVY_NUM) {
-                int ok = 1;
+                int ok = 1, code = 1; /* code: empty or 0..99 */
                 if (n == 1 && d0 <= 9)
                     v = d0;
                 else if (n == 2 && d0 - 1 <= 8 && d1 <= 9)
                     v = d0 * 10 + d1;
                 else if (n > 0)
-                    ok = plain_int(s, n, &v);
+                    ok = plain_int(s, n, &v), code = 0;
+                if (code && c->bytes) {
+                    c->bytes[c->len++] = n ? (uint8_t)v : BYTE_EMPTY;
+                    continue;
+                }
                 if (ok) {
-                    c->num[c->len++] = v;
+                    if (put_num(c, c->len, v) < 0)
+                        return nomem(err);
+                    c->len++;
                     continue;
                 }
             }
@@ -409,9 +482,10 @@ svy_column_push_num(svy_column *c, double v, svy_err *err)
         n = svy_num_format(v, buf);
         return svy_column_push_text(c, buf, n, err);
     }
-    if (c->len == c->cap && reserve_cells(c, c->len + 1) < 0)
+    if ((c->len == c->cap && reserve_cells(c, c->len + 1) < 0) ||
+        put_num(c, c->len, v) < 0)
         return nomem(err);
-    c->num[c->len++] = v;
+    c->len++;
     return SVY_OK;
 }
 
@@ -440,11 +514,16 @@ svy_table_reserve(svy_table *t, size_t nrows, svy_err *err)
         svy_column *c = t->cols[j];
         int bad;
 
-        p = c->type == SVY_NUM ? (void *)c->num : (void *)c->off;
+        p = c->bytes             ? (void *)c->bytes
+            : c->type == SVY_NUM ? (void *)c->num
+                                 : (void *)c->off;
         bad = reserve_exact(&p, &c->cap, nrows,
-                            c->type == SVY_NUM ? sizeof(double)
-                                               : sizeof(uint32_t));
-        if (c->type == SVY_NUM)
+                            c->bytes             ? 1
+                            : c->type == SVY_NUM ? sizeof(double)
+                                                 : sizeof(uint32_t));
+        if (c->bytes)
+            c->bytes = p;
+        else if (c->type == SVY_NUM)
             c->num = p;
         else
             c->off = p;
@@ -511,13 +590,40 @@ svy_column_text(const svy_column *c, size_t row)
 double
 svy_column_num(const svy_column *c, size_t row)
 {
-    return c->num[row];
+    return num_at(c, row);
 }
 
 double *
 svy_column_nums(svy_column *c)
 {
-    return c->type == SVY_NUM ? c->num : NULL;
+    return c->type == SVY_NUM && widen(c) == 0 ? c->num : NULL;
+}
+
+const uint8_t *
+svy_column_bytes(const svy_column *c)
+{
+    return c->bytes;
+}
+
+int
+svy_column_compact(svy_column *c)
+{
+    uint8_t *b;
+    size_t i;
+
+    if (c->type != SVY_NUM || c->bytes)
+        return c->bytes != NULL;
+    for (i = 0; i < c->len; i++)
+        if (!fits_byte(c->num[i]) && !isnan(c->num[i]))
+            return 0;
+    if ((b = malloc(c->cap ? c->cap : 1)) == NULL)
+        return -1;
+    for (i = 0; i < c->len; i++)
+        b[i] = isnan(c->num[i]) ? BYTE_EMPTY : (uint8_t)c->num[i];
+    free(c->num);
+    c->num = NULL;
+    c->bytes = b;
+    return 1;
 }
 
 /* The old bytes stay in the arena as garbage (see the top of the file). */
@@ -528,10 +634,10 @@ svy_column_set_text(svy_column *c, size_t row, const char *s, size_t n,
     return arena_put(c, s, n, &c->off[row], err);
 }
 
-void
-svy_column_set_num(svy_column *c, size_t row, double v)
+svy_status
+svy_column_set_num(svy_column *c, size_t row, double v, svy_err *err)
 {
-    c->num[row] = v;
+    return put_num(c, row, v) < 0 ? nomem(err) : SVY_OK;
 }
 
 /* Numbers are formatted into 'buf'; text is returned in place. */
@@ -539,7 +645,7 @@ const char *
 svy_column_format(const svy_column *c, size_t row, char *buf, size_t *len)
 {
     if (c->type == SVY_NUM) {
-        size_t n = svy_num_format(c->num[row], buf);
+        size_t n = svy_num_format(num_at(c, row), buf);
         if (len)
             *len = n;
         return buf;
@@ -571,6 +677,8 @@ svy_table_row_texts(const svy_table *t, size_t row, const char **fields,
 int
 svy_column_is_empty(const svy_column *c, size_t row)
 {
+    if (c->bytes)
+        return c->bytes[row] == BYTE_EMPTY;
     return c->type == SVY_NUM ? isnan(c->num[row])
                               : c->arena[c->off[row]] == '\0';
 }
@@ -627,7 +735,7 @@ svy_column_missing(const svy_column *c, size_t row)
     /* Numbers compare as numbers, so codes "08" and "8.0" match 8. */
     if (c->type == SVY_NUM) {
         for (i = 0; i < c->n_umiss; i++)
-            if (c->num[row] == c->umiss_num[i])
+            if (num_at(c, row) == c->umiss_num[i])
                 return SVY_MISS_USER;
     } else {
         const char *s = c->arena + c->off[row];
@@ -711,7 +819,7 @@ svy_column_to_text(svy_column *c, svy_err *err)
     if (arena_init(&tmp) < 0 || reserve_cells(&tmp, c->cap) < 0)
         goto fail;
     for (i = 0; i < c->len; i++) {
-        size_t n = svy_num_format(c->num[i], buf);
+        size_t n = svy_num_format(num_at(c, i), buf);
         svy_status rc = arena_put(&tmp, buf, n, &tmp.off[i], err);
         if (rc != SVY_OK) { /* keep arena_put's message (4 GiB limit) */
             free(tmp.off);
@@ -720,7 +828,9 @@ svy_column_to_text(svy_column *c, svy_err *err)
         }
     }
     free(c->num);
+    free(c->bytes);
     c->num = NULL;
+    c->bytes = NULL;
     c->type = SVY_TEXT;
     c->off = tmp.off;
     c->arena = tmp.arena;
@@ -819,7 +929,9 @@ copy_rows(svy_column *d, const svy_column *s, svy_err *err)
         return nomem(err);
     for (i = 0; i < n; i++) {
         if (d->type == SVY_NUM) {
-            d->num[d->len++] = s->num[i];
+            if (put_num(d, d->len, num_at(s, i)) < 0)
+                return nomem(err);
+            d->len++;
             continue;
         }
         {
@@ -840,10 +952,11 @@ push_missing(svy_column *c, size_t n, svy_err *err)
     if (reserve_cells(c, c->len + n) < 0)
         return nomem(err);
     for (i = 0; i < n; i++) {
-        if (c->type == SVY_NUM)
-            c->num[c->len++] = NAN;
-        else
-            c->off[c->len++] = 0;
+        if (c->type == SVY_NUM && put_num(c, c->len, NAN) < 0)
+            return nomem(err);
+        if (c->type == SVY_TEXT)
+            c->off[c->len] = 0;
+        c->len++;
     }
     return SVY_OK;
 }
@@ -881,7 +994,7 @@ svy_table_append(svy_table *dst, const svy_table *src, svy_err *err)
             char buf[SVY_NUM_BUFSZ];
             rc = SVY_OK;
             for (k = 0; k < s->len && rc == SVY_OK; k++) {
-                size_t n = svy_num_format(s->num[k], buf);
+                size_t n = svy_num_format(num_at(s, k), buf);
                 rc = svy_column_push_text(d, buf, n, err);
             }
         } else {

@@ -144,6 +144,23 @@ default_spec(const char *dir)
     return p;
 }
 
+/* The codebook's id, text and date variables, NULL-terminated (freed by
+ * the caller; the names are the codebook's); NULL when out of memory. */
+static const char **
+text_vars(const svy_codebook *cb)
+{
+    size_t i, n = 0, nv = svy_codebook_nvars(cb);
+    const char **v = calloc(nv + 1, sizeof(*v));
+
+    for (i = 0; v && i < nv; i++) {
+        const svy_var *x = svy_codebook_var(cb, i);
+        svy_vtype ty = svy_var_type(x);
+        if (ty == SVY_V_ID || ty == SVY_V_TEXT || ty == SVY_V_DATE)
+            v[n++] = svy_var_name(x);
+    }
+    return v;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -284,7 +301,12 @@ main(int argc, char **argv)
     o.spec = sp;
     o.spec_name = spec;
     o.calibrated = tg;
-    /* Integer columns come back numeric, as typing would make them. */
+    /*
+     * Integer columns come back numeric, as typing would make them; the
+     * codebook's ids, text and dates are read as text straight away.
+     */
+    if (o.codebook && !(csv.text = text_vars(o.codebook)))
+        tool_die(EXIT_IO, "out of memory");
     if (svy_csv_read_file_typed(&t, in, &csv, NULL, &err) ||
         (o.codebook ? svy_codebook_apply(o.codebook, t, &err)
                     : svy_table_infer_types(t, NULL, &err)))
@@ -297,6 +319,7 @@ main(int argc, char **argv)
     }
     if (svy_output_commit(out, &err) != SVY_OK)
         tool_die_err(&err);
+    free((void *)csv.text);
     svy_tab_free(tab);
     svy_tab_spec_free(sp);
     svy_targets_free(tg);

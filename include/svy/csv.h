@@ -61,6 +61,12 @@ typedef struct svy_csv_opts {
     char delim;
     svy_encoding encoding;
     svy_decimal decimal;
+    /*
+     * svy_csv_read_file_typed only: the columns that stay text whatever
+     * they hold (a codebook's ids, text and dates), NULL-terminated; NULL
+     * for none.
+     */
+    const char *const *text;
 } svy_csv_opts;
 
 /* What the reader found, for messages and svy-info. */
@@ -181,9 +187,10 @@ svy_status svy_csv_read_file(svy_table **out, const char *path,
  * in svy_num_format's form (an optional '-', at most 15 digits, no leading
  * zero), empty cells aside, and that has at least one, comes back numeric:
  * the column svy_table_infer_types or svy_codebook_apply would make of it,
- * without the text in between.  Every other column is text, as from
- * svy_csv_read_file; a numeric one turned back to text
- * (svy_column_to_text) has exactly the file's text.
+ * without the text in between, and kept as bytes while its values are
+ * codes 0..254 (svy_column_compact).  Every other column, and those
+ * opts->text names, is text, as from svy_csv_read_file; a numeric one
+ * turned back to text (svy_column_to_text) has exactly the file's text.
  */
 svy_status svy_csv_read_file_typed(svy_table **out, const char *path,
                                    const svy_csv_opts *opts, svy_csv_info *info,

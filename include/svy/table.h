@@ -172,16 +172,41 @@ double svy_column_num(const svy_column *c, size_t row);
 
 /*
  * The numeric column's values as one array of svy_column_len doubles,
- * writable in place (weights are updated this way).  NULL for text.
+ * writable in place (weights are updated this way).  A column kept as
+ * bytes (svy_column_compact) becomes doubles first.  NULL for text, or
+ * when that conversion runs out of memory.
  */
 double *svy_column_nums(svy_column *c);
+
+/*
+ * Keep numeric column 'c' as one byte a cell while every value is an
+ * integer 0..254 or empty: a survey's codes in an eighth of the memory.
+ * Values are unchanged: every function reads and writes the column as
+ * before, and a value that does not fit turns it back into doubles.
+ * Returns 1 when the column is (now) bytes, 0 when a value does not fit
+ * or the column is text, -1 when out of memory.  An empty column always
+ * converts, so a reader can ask before the first row.
+ */
+int svy_column_compact(svy_column *c);
+
+/*
+ * A byte column's cells (svy_column_compact): the integer itself, or
+ * SVY_BYTE_EMPTY for an empty cell.  NULL when the column is not bytes.
+ * Valid until the column next changes.
+ */
+#define SVY_BYTE_EMPTY 255
+const uint8_t *svy_column_bytes(const svy_column *c);
 
 /* Replace cell 'row' of a text column with 'n' bytes of 's' (copied). */
 svy_status svy_column_set_text(svy_column *c, size_t row, const char *s,
                                size_t n, svy_err *err);
 
-/* Replace cell 'row' of a numeric column. */
-void svy_column_set_num(svy_column *c, size_t row, double v);
+/*
+ * Replace cell 'row' of a numeric column.  Fails only when a byte
+ * column must become doubles and memory runs out.
+ */
+svy_status svy_column_set_num(svy_column *c, size_t row, double v,
+                              svy_err *err);
 
 /*
  * Cell 'row' as text in any column type: a numeric cell is formatted by

@@ -45,7 +45,7 @@ static svy_status
 read_csv(svy_table **t, const char *name, const uint8_t *data, size_t size,
          svy_err *err)
 {
-    svy_csv_opts opts = {0, SVY_ENC_AUTO, SVY_DEC_POINT};
+    svy_csv_opts opts = {.encoding = SVY_ENC_AUTO, .decimal = SVY_DEC_POINT};
     svy_input *in = NULL;
     svy_status rc;
 

@@ -136,7 +136,8 @@ check_numbers(const svy_table *t)
 static void
 check_round_trip(const svy_table *t)
 {
-    static const svy_csv_opts canon = {',', SVY_ENC_UTF8, SVY_DEC_POINT};
+    static const svy_csv_opts canon = {
+        .delim = ',', .encoding = SVY_ENC_UTF8, .decimal = SVY_DEC_POINT};
     svy_output *o = NULL;
     svy_table *u = NULL;
     svy_err err = SVY_ERR_INIT;

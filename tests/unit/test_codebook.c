@@ -24,7 +24,7 @@
 static svy_table *
 csv(const char *text)
 {
-    svy_csv_opts opts = {0, SVY_ENC_AUTO, SVY_DEC_POINT};
+    svy_csv_opts opts = {.encoding = SVY_ENC_AUTO, .decimal = SVY_DEC_POINT};
     svy_input *in = NULL;
     svy_table *t = NULL;
     svy_err err = SVY_ERR_INIT;

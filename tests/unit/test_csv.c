@@ -191,7 +191,8 @@ test_csv_delimiter_detection(void)
 static void
 test_csv_delimiter_option(void)
 {
-    svy_csv_opts opts = {',', SVY_ENC_AUTO, SVY_DEC_AUTO};
+    svy_csv_opts opts = {
+        .delim = ',', .encoding = SVY_ENC_AUTO, .decimal = SVY_DEC_AUTO};
     svy_csv_info info;
     svy_table *t = NULL;
     svy_err err = SVY_ERR_INIT;
@@ -324,7 +325,7 @@ test_csv_cr_line_ends(void)
     CHECK_STR(err.msg, "t.csv:6: expected 1 fields, found 2");
     /* Encoding errors count the same way. */
     {
-        svy_csv_opts utf8 = {0, SVY_ENC_UTF8, SVY_DEC_AUTO};
+        svy_csv_opts utf8 = {.encoding = SVY_ENC_UTF8, .decimal = SVY_DEC_AUTO};
         CHECK_INT(READ("a\r1\r\n\"x\ry\"\r\xff\r", &utf8, NULL, &t, &err),
                   SVY_EPARSE);
         CHECK(strncmp(err.msg, "t.csv:5: invalid UTF-8", 22) == 0);
@@ -340,7 +341,7 @@ test_csv_crlf_across_chunks(void)
 {
     size_t n = 0, line = 1, i;
     char *buf = malloc(READ_CHUNK + 4096);
-    svy_csv_opts utf8 = {0, SVY_ENC_UTF8, SVY_DEC_AUTO};
+    svy_csv_opts utf8 = {.encoding = SVY_ENC_UTF8, .decimal = SVY_DEC_AUTO};
     svy_table *t = NULL;
     svy_err err = SVY_ERR_INIT;
     char want[160];
@@ -597,7 +598,7 @@ test_csv_cp1251(void)
         "\xe8\xec\xff;\xe3\xee\xf0\xee\xe4\n" /* имя;город */
         "1;" PRIVET_1251 "\n"
         "2;\xb9 5, \xb8\xeb\xea\xe0\n"; /* № 5, ёлка */
-    svy_csv_opts opts = {0, SVY_ENC_CP1251, SVY_DEC_AUTO};
+    svy_csv_opts opts = {.encoding = SVY_ENC_CP1251, .decimal = SVY_DEC_AUTO};
     svy_table *t = NULL;
     svy_csv_info info;
     svy_err err = SVY_ERR_INIT;
@@ -637,7 +638,7 @@ test_csv_cp1251(void)
 static void
 test_csv_cp1251_invalid_byte(void)
 {
-    svy_csv_opts opts = {0, SVY_ENC_CP1251, SVY_DEC_AUTO};
+    svy_csv_opts opts = {.encoding = SVY_ENC_CP1251, .decimal = SVY_DEC_AUTO};
     svy_table *t = NULL;
     svy_err err = SVY_ERR_INIT;
 
@@ -654,7 +655,7 @@ test_csv_cp1251_invalid_byte(void)
 static void
 test_csv_invalid_utf8(void)
 {
-    svy_csv_opts opts = {0, SVY_ENC_UTF8, SVY_DEC_AUTO};
+    svy_csv_opts opts = {.encoding = SVY_ENC_UTF8, .decimal = SVY_DEC_AUTO};
     svy_table *t = NULL;
     svy_err err = SVY_ERR_INIT;
 
@@ -730,8 +731,8 @@ test_csv_decimal_comma_auto(void)
 static void
 test_csv_decimal_overrides(void)
 {
-    svy_csv_opts point = {0, SVY_ENC_AUTO, SVY_DEC_POINT};
-    svy_csv_opts comma = {0, SVY_ENC_AUTO, SVY_DEC_COMMA};
+    svy_csv_opts point = {.encoding = SVY_ENC_AUTO, .decimal = SVY_DEC_POINT};
+    svy_csv_opts comma = {.encoding = SVY_ENC_AUTO, .decimal = SVY_DEC_COMMA};
     svy_table *t = NULL;
     svy_csv_info info;
     svy_err err = SVY_ERR_INIT;
@@ -1004,7 +1005,8 @@ test_csv_chunk_boundary(void)
     for (cp = 0; cp < 2; cp++) {
         /* back 0: the first non-ASCII byte opens the second chunk. */
         for (back = 0; back <= 12; back++) {
-            svy_csv_opts opts = {0, SVY_ENC_AUTO, SVY_DEC_AUTO};
+            svy_csv_opts opts = {.encoding = SVY_ENC_AUTO,
+                                 .decimal = SVY_DEC_AUTO};
             size_t len = boundary_input(buf, back, cp), rows, i;
             int pass;
             for (pass = 0; pass < 2; pass++) {
@@ -1196,7 +1198,7 @@ records_round(const char *path, const svy_csv_opts *opts,
             svy_table_add_column(svy_records_table(r), "w", SVY_NUM, &w, &err),
             SVY_OK);
     for (i = 0; w && i < svy_column_len(w); i++)
-        svy_column_set_num(w, i, 2.0 * (double)i + 1);
+        CHECK_INT(svy_column_set_num(w, i, 2.0 * (double)i + 1, &err), SVY_OK);
     snprintf(out, sizeof(out), "%s.out", path);
     CHECK_INT(svy_output_open(&o, out, &err), SVY_OK);
     CHECK_INT(svy_records_write(r, &added, 1, o, &err), SVY_OK);
@@ -1425,27 +1427,32 @@ test_csv_plain_lines(void)
 /*
  * svy_csv_read_file_typed on a file large enough for the second thread:
  * integer columns come back numeric, with the values svy_csv_read_file
- * plus typing gives; the others (a decimal, a leading-zero code, an empty
- * column, one whose integers end in a word far down) as text, cell for
- * cell the same as svy_csv_read_file's.
+ * plus typing gives, codes 0..254 as bytes (svy_column_compact) unless a
+ * value far down does not fit; the others (a decimal, a leading-zero
+ * code, an empty column, one whose integers end in a word far down, and
+ * the columns opts.text names) as text, cell for cell the same as
+ * svy_csv_read_file's.
  */
 static void
 test_csv_read_typed(void)
 {
-    static const char *const names[] = {"id", "w", "code", "e", "late", "neg"};
-    static const int numeric[] = {1, 0, 0, 0, 0, 1};
+    static const char *const names[] = {"id",   "w",   "code",  "e",
+                                        "late", "neg", "small", "big"};
+    static const int numeric[] = {1, 0, 0, 0, 0, 1, 1, 1};
+    static const char *const text[] = {"small", NULL};
+    svy_csv_opts opts = {.text = text};
     svy_buf in = SVY_BUF_INIT;
-    svy_table *a = NULL, *b = NULL, *c = NULL;
+    svy_table *a = NULL, *b = NULL, *c = NULL, *d = NULL;
     svy_err err = SVY_ERR_INIT;
     char path[64], line[128];
     size_t i, j, rows = 150000;
     int ok = 1, same = 1;
 
-    ok &= svy_buf_puts(&in, "id,w,code,e,late,neg\n") == SVY_OK;
+    ok &= svy_buf_puts(&in, "id,w,code,e,late,neg,small,big\n") == SVY_OK;
     for (i = 0; i < rows; i++) {
-        snprintf(line, sizeof(line), "%zu,%zu.25,%s,,%s,%s\n", i + 1, i % 7,
-                 i == 100 ? "08" : "3", i + 1 == rows ? "x" : "12",
-                 i % 3 ? "-4" : "");
+        snprintf(line, sizeof(line), "%zu,%zu.25,%s,,%s,%s,%zu,%zu\n", i + 1,
+                 i % 7, i == 100 ? "08" : "3", i + 1 == rows ? "x" : "12",
+                 i % 3 ? "-4" : "", i % 10, i == 120000 ? 1000 : i % 254);
         ok &= svy_buf_puts(&in, line) == SVY_OK;
     }
     CHECK(ok);
@@ -1454,13 +1461,14 @@ test_csv_read_typed(void)
     CHECK_INT(svy_csv_read_file_typed(&a, path, NULL, NULL, &err), SVY_OK);
     CHECK_INT(svy_csv_read_file(&b, path, NULL, NULL, &err), SVY_OK);
     CHECK_INT(svy_csv_read_file(&c, path, NULL, NULL, &err), SVY_OK);
+    CHECK_INT(svy_csv_read_file_typed(&d, path, &opts, NULL, &err), SVY_OK);
     unlink(path);
-    if (a == NULL || b == NULL || c == NULL)
+    if (a == NULL || b == NULL || c == NULL || d == NULL)
         goto out;
     CHECK_INT(svy_table_infer_types(c, NULL, &err), SVY_OK);
     CHECK_INT(svy_table_nrows(a), rows);
     CHECK_INT(svy_table_row_line(a, rows - 1), rows + 1);
-    for (j = 0; j < 6; j++) {
+    for (j = 0; j < 8; j++) {
         /* Numbers as typing makes them; text as read. */
         const svy_column *ca = svy_table_find(a, names[j]);
         const svy_column *cb = svy_table_find(numeric[j] ? c : b, names[j]);
@@ -1487,7 +1495,18 @@ test_csv_read_typed(void)
     CHECK_STR(svy_column_text(svy_table_find(a, "e"), 3), "");
     CHECK(isnan(svy_column_num(svy_table_find(a, "neg"), 0)));
     CHECK(svy_column_num(svy_table_find(a, "neg"), 1) == -4.0);
+    CHECK(svy_column_bytes(svy_table_find(a, "small")) != NULL);
+    CHECK(svy_column_bytes(svy_table_find(a, "big")) == NULL);
+    CHECK(svy_column_bytes(svy_table_find(a, "id")) == NULL);
+    CHECK(svy_column_num(svy_table_find(a, "big"), 120000) == 1000.0);
+    CHECK(svy_column_num(svy_table_find(a, "big"), 119999) == 119999 % 254);
+    /* opts.text: that column as the file has it, the others as before */
+    CHECK_INT(svy_column_type(svy_table_find(d, "small")), SVY_TEXT);
+    CHECK_STR(svy_column_text(svy_table_find(d, "small"), 12), "2");
+    CHECK(svy_column_bytes(svy_table_find(d, "big")) == NULL);
+    CHECK_INT(svy_column_type(svy_table_find(d, "id")), SVY_NUM);
 out:
+    svy_table_free(d);
     svy_table_free(a);
     svy_table_free(b);
     svy_table_free(c);

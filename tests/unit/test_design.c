@@ -616,6 +616,61 @@ test_design_errors(void)
     svy_table_free(t);
 }
 
+/*
+ * A byte column (svy_column_compact) gives the factor the same column of
+ * doubles gives: levels, codes, user-missing codes out or kept, a mask
+ * (a value met only in masked rows is no level).
+ */
+static void
+test_design_factor_bytes(void)
+{
+    static const double v[] = {10, 3, NAN, 8, 0, 3, 254, 10, 8, 1};
+    static const unsigned char mask[] = {0, 0, 0, 0, 0, 0, 1, 0, 0, 1};
+    static const char *const dk[] = {"8"};
+    static const int want[] = {2, 1, -1, -1, 0, 1, -1, 2, -1, -1};
+    svy_table *t = NULL;
+    svy_column *a = NULL, *b = NULL;
+    svy_factor *fa = NULL, *fb = NULL;
+    size_t i, k, m, bad = 0;
+
+    CHECK_INT(svy_table_new(&t, NULL), SVY_OK);
+    CHECK_INT(svy_table_add_column(t, "a", SVY_NUM, &a, NULL), SVY_OK);
+    CHECK_INT(svy_table_add_column(t, "b", SVY_NUM, &b, NULL), SVY_OK);
+    CHECK_INT(svy_column_compact(a), 1);
+    for (i = 0; i < 10; i++) {
+        CHECK_INT(svy_column_push_num(a, v[i], NULL), SVY_OK);
+        CHECK_INT(svy_column_push_num(b, v[i], NULL), SVY_OK);
+        CHECK_INT(svy_table_commit_row(t, i + 2, NULL), SVY_OK);
+    }
+    CHECK(svy_column_bytes(a) != NULL && svy_column_bytes(b) == NULL);
+    CHECK_INT(svy_column_set_user_missing(a, dk, 1, NULL), SVY_OK);
+    CHECK_INT(svy_column_set_user_missing(b, dk, 1, NULL), SVY_OK);
+    for (k = 0; k < 4; k++) {
+        const unsigned char *mk = k & 1 ? mask : NULL;
+        int flags = k & 2 ? SVY_FACTOR_KEEP_USER_MISSING : 0;
+
+        CHECK_INT(svy_factor_new(&fa, t, "a", mk, flags, NULL), SVY_OK);
+        CHECK_INT(svy_factor_new(&fb, t, "b", mk, flags, NULL), SVY_OK);
+        if (!fa || !fb)
+            break;
+        CHECK_INT(svy_factor_nlevels(fa), svy_factor_nlevels(fb));
+        for (m = 0; m < svy_factor_nlevels(fa) && m < svy_factor_nlevels(fb);
+             m++)
+            CHECK_STR(svy_factor_level(fa, m), svy_factor_level(fb, m));
+        for (i = 0; i < 10; i++)
+            bad += svy_factor_codes(fa)[i] != svy_factor_codes(fb)[i];
+        if (k == 1) { /* levels 0 3 10: 254 and 1 only in masked rows */
+            CHECK_INT(svy_factor_nlevels(fa), 3);
+            for (i = 0; i < 10; i++)
+                CHECK_INT(svy_factor_codes(fa)[i], want[i]);
+        }
+        svy_factor_free(fa);
+        svy_factor_free(fb);
+    }
+    CHECK_INT(bad, 0);
+    svy_table_free(t);
+}
+
 static void
 test_design_factor(void)
 {
@@ -962,6 +1017,7 @@ static const struct check_case cases[] = {
     CASE(test_design_calibration),
     CASE(test_design_errors),
     CASE(test_design_factor),
+    CASE(test_design_factor_bytes),
     CASE(test_variance_ci_prop),
     CASE(test_variance_rao_scott_srs),
     CASE(test_design_user_missing_base),

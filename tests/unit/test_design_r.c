@@ -122,7 +122,8 @@ add_final_weights(svy_table *t, const char *name)
     CHECK_INT(svy_table_add_column(t, "w_final", SVY_NUM, &c, NULL), SVY_OK);
     for (i = 0; c && i < svy_table_nrows(t) && i < svy_table_nrows(w); i++) {
         CHECK_STR(text_at(w, "snum", i), text_at(t, "snum", i));
-        svy_column_set_num(c, i, num_at(w, "weight", i));
+        CHECK_INT(svy_column_set_num(c, i, num_at(w, "weight", i), NULL),
+                  SVY_OK);
     }
     svy_table_free(w);
 }

@@ -676,8 +676,10 @@ test_tab_calibrated_r(void)
     for (size_t r = 0; col && r < svy_table_nrows(t); r++) {
         CHECK(svy_column_num(svy_table_find(t, "snum"), r) ==
               svy_column_num(svy_table_find(w, "snum"), r));
-        svy_column_set_num(col, r,
-                           svy_column_num(svy_table_find(w, "weight"), r));
+        CHECK_INT(
+            svy_column_set_num(
+                col, r, svy_column_num(svy_table_find(w, "weight"), r), NULL),
+            SVY_OK);
     }
     o.means = "api00";
     o.weight = "rakew";

@@ -328,7 +328,7 @@ test_table_add_column_to_rows(void)
     CHECK_STR(svy_column_text(s, 2), "");
     CHECK_INT(svy_column_missing(n, 0), SVY_MISS_SYSTEM);
     CHECK_INT(svy_column_missing(s, 1), SVY_MISS_SYSTEM);
-    svy_column_set_num(n, 1, 7);
+    CHECK_INT(svy_column_set_num(n, 1, 7, NULL), SVY_OK);
     CHECK_DBL(svy_column_num(n, 1), 7.0);
     svy_table_free(t);
 }
@@ -745,6 +745,165 @@ test_table_many_rows(void)
     svy_table_free(t);
 }
 
+/* Every cell of numeric column 'c' equals v[0..n) (NaN equal to NaN). */
+static int
+same_nums(const svy_column *c, const double *v, size_t n)
+{
+    size_t i;
+
+    if (svy_column_len(c) != n)
+        return 0;
+    for (i = 0; i < n; i++) {
+        double x = svy_column_num(c, i);
+        if (!(x == v[i] || (isnan(x) && isnan(v[i]))) ||
+            svy_column_is_empty(c, i) != !!isnan(v[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * A column kept as bytes reads and writes as the doubles it stands for:
+ * codes 0..254 and empty cells fit, anything else (255, -1, 2.5, -0, a
+ * set or pushed value, svy_column_nums) turns it into doubles first with
+ * every earlier value kept.
+ */
+static void
+test_table_compact(void)
+{
+    static const double codes[] = {0, 3, NAN, 254, 8};
+    static const char *const dk[] = {"8"};
+    static const double bad[] = {255, -1, 2.5, -0.0, 1e300};
+    double v[8], *nums;
+    svy_table *t = NULL, *u = NULL;
+    svy_column *c = NULL, *d = NULL;
+    svy_err err = SVY_ERR_INIT;
+    char buf[SVY_NUM_BUFSZ];
+    size_t i, k;
+
+    for (k = 0; k < sizeof(bad) / sizeof(*bad); k++) {
+        CHECK_INT(svy_table_new(&t, &err), SVY_OK);
+        CHECK_INT(svy_table_add_column(t, "q", SVY_NUM, &c, &err), SVY_OK);
+        CHECK_INT(svy_column_compact(c), 1); /* empty: always */
+        for (i = 0; i < 5; i++) {
+            CHECK_INT(svy_column_push_num(c, codes[i], &err), SVY_OK);
+            v[i] = codes[i];
+        }
+        CHECK(svy_column_bytes(c) != NULL);
+        CHECK(svy_column_bytes(c) && svy_column_bytes(c)[2] == SVY_BYTE_EMPTY);
+        CHECK(same_nums(c, v, 5));
+        CHECK_STR(svy_column_format(c, 3, buf, NULL), "254");
+        CHECK_INT(svy_column_set_user_missing(c, dk, 1, &err), SVY_OK);
+        CHECK_INT(svy_column_missing(c, 4), SVY_MISS_USER);
+        CHECK_INT(svy_column_missing(c, 2), SVY_MISS_SYSTEM);
+        CHECK_INT(svy_column_missing(c, 1), SVY_MISS_NONE);
+        CHECK_INT(svy_column_set_num(c, 1, 7, &err), SVY_OK); /* fits */
+        v[1] = 7;
+        CHECK(svy_column_bytes(c) != NULL);
+        CHECK_INT(svy_column_push_num(c, bad[k], &err), SVY_OK);
+        v[5] = bad[k];
+        CHECK(svy_column_bytes(c) == NULL);
+        CHECK(same_nums(c, v, 6));
+        CHECK(!!signbit(svy_column_num(c, 5)) == !!signbit(bad[k]));
+        CHECK_INT(svy_column_compact(c), 0); /* a value does not fit */
+        svy_table_free(t);
+    }
+    /* set_num widens; svy_column_nums widens; compact after the fact */
+    CHECK_INT(svy_table_new(&t, &err), SVY_OK);
+    CHECK_INT(svy_table_add_column(t, "q", SVY_NUM, &c, &err), SVY_OK);
+    for (i = 0; i < 5; i++) {
+        CHECK_INT(svy_column_push_num(c, codes[i], &err), SVY_OK);
+        v[i] = codes[i];
+    }
+    CHECK(svy_column_bytes(c) == NULL); /* doubles unless asked */
+    CHECK_INT(svy_column_compact(c), 1);
+    CHECK(same_nums(c, v, 5));
+    CHECK_INT(svy_column_set_num(c, 0, 1000, &err), SVY_OK);
+    v[0] = 1000;
+    CHECK(svy_column_bytes(c) == NULL);
+    CHECK(same_nums(c, v, 5));
+    CHECK_INT(svy_column_set_num(c, 0, 1, &err), SVY_OK);
+    v[0] = 1;
+    CHECK_INT(svy_column_compact(c), 1);
+    nums = svy_column_nums(c);
+    CHECK(nums != NULL && svy_column_bytes(c) == NULL);
+    CHECK(nums && nums[3] == 254 && nums[0] == 1 && isnan(nums[2]));
+    CHECK(same_nums(c, v, 5));
+    /* to text: the numbers' written form */
+    CHECK_INT(svy_column_compact(c), 1);
+    CHECK_INT(svy_column_to_text(c, &err), SVY_OK);
+    CHECK_STR(svy_column_text(c, 3), "254");
+    CHECK_STR(svy_column_text(c, 2), "");
+    CHECK_INT(svy_column_compact(c), 0); /* text */
+    svy_table_free(t);
+
+    /* appending: bytes into doubles, doubles into bytes, bytes to itself */
+    CHECK_INT(svy_table_new(&t, &err), SVY_OK);
+    CHECK_INT(svy_table_new(&u, &err), SVY_OK);
+    CHECK_INT(svy_table_add_column(t, "q", SVY_NUM, &c, &err), SVY_OK);
+    CHECK_INT(svy_table_add_column(u, "q", SVY_NUM, &d, &err), SVY_OK);
+    CHECK_INT(svy_column_compact(c), 1);
+    CHECK_INT(svy_column_push_num(c, 4, &err), SVY_OK);
+    CHECK_INT(svy_table_commit_row(t, 2, &err), SVY_OK);
+    CHECK_INT(svy_column_push_num(d, 0.5, &err), SVY_OK);
+    CHECK_INT(svy_table_commit_row(u, 2, &err), SVY_OK);
+    CHECK_INT(svy_table_append(t, t, &err), SVY_OK);
+    CHECK(svy_column_bytes(c) != NULL);
+    CHECK_INT(svy_table_append(u, t, &err), SVY_OK);
+    v[0] = 0.5, v[1] = 4, v[2] = 4;
+    CHECK(same_nums(d, v, 3));
+    CHECK_INT(svy_table_append(t, u, &err), SVY_OK);
+    CHECK(svy_column_bytes(c) == NULL);
+    v[0] = 4, v[1] = 4, v[2] = 0.5, v[3] = 4, v[4] = 4;
+    CHECK(same_nums(c, v, 5));
+    svy_table_free(t);
+    svy_table_free(u);
+}
+
+/*
+ * Whole rows into byte columns: codes stay bytes, an empty cell is
+ * SVY_BYTE_EMPTY, a value that does not fit (300, -3) widens the column
+ * and "08" makes it text, each with the earlier cells as read.
+ */
+static void
+test_table_push_typed_rows_bytes(void)
+{
+    static const char cells[] = "1\0"
+                                "\0"
+                                "7\0"
+                                "99\0"
+                                "300\0"
+                                "5\0"
+                                "\0"
+                                "-3\0"
+                                "08\0";
+    static const size_t lens[] = {1, 0, 1, 2, 3, 1, 0, 2, 2};
+    static const size_t lines[] = {2, 3, 4};
+    static const double va[] = {1, 99, NAN}, vb[] = {NAN, 300, -3};
+    svy_table *t = NULL;
+    svy_column *a = NULL, *b = NULL, *c = NULL;
+    svy_err err = SVY_ERR_INIT;
+
+    CHECK_INT(svy_table_new(&t, &err), SVY_OK);
+    CHECK_INT(svy_table_add_column(t, "a", SVY_NUM, &a, &err), SVY_OK);
+    CHECK_INT(svy_table_add_column(t, "b", SVY_NUM, &b, &err), SVY_OK);
+    CHECK_INT(svy_table_add_column(t, "c", SVY_NUM, &c, &err), SVY_OK);
+    CHECK_INT(svy_column_compact(a) + svy_column_compact(b) +
+                  svy_column_compact(c),
+              3);
+    CHECK_INT(svy_table_push_typed_rows(t, cells, lens, 3, lines, 1, &err),
+              SVY_OK);
+    CHECK(svy_column_bytes(a) != NULL);
+    CHECK(same_nums(a, va, 3));
+    CHECK(svy_column_bytes(b) == NULL);
+    CHECK(same_nums(b, vb, 3));
+    CHECK_INT(svy_column_type(c), SVY_TEXT);
+    CHECK_STR(svy_column_text(c, 0), "7");
+    CHECK_STR(svy_column_text(c, 1), "5");
+    CHECK_STR(svy_column_text(c, 2), "08");
+    svy_table_free(t);
+}
+
 static const struct check_case cases[] = {
     CASE(test_table_empty),
     CASE(test_table_push_typed),
@@ -766,6 +925,8 @@ static const struct check_case cases[] = {
     CASE(test_table_append_into_empty),
     CASE(test_table_append_self),
     CASE(test_table_many_rows),
+    CASE(test_table_compact),
+    CASE(test_table_push_typed_rows_bytes),
 };
 
 CHECK_MAIN(cases)
