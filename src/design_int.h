@@ -137,7 +137,8 @@ struct svy_job {
     const int *by;
     size_t D; /* domains (1 without 'by') */
     const unsigned char *subset;
-    int mode; /* which covariances K keeps: enum svy_kmode */
+    int mode;       /* which covariances K keeps: enum svy_kmode */
+    int one_thread; /* SVY_EST_ONE_THREAD: the halves in turn */
 };
 
 /* A sparse vector over the features, with its list of touched entries. */

@@ -513,6 +513,7 @@ estimate(svy_estimates **out, const svy_design *d, struct svy_job *jb,
         jb->mode = SVY_KMODE_COV;
     else
         jb->mode = SVY_KMODE_DIAG;
+    jb->one_thread = (opts->flags & SVY_EST_ONE_THREAD) != 0;
     e = calloc(1, sizeof(*e));
     if (e == NULL)
         return svy_nomem(err);

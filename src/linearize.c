@@ -1519,7 +1519,7 @@ props_pass(const svy_design *d, const struct svy_job *jb, struct svy_acc **out,
         w[t].str_dom = m + H;
         w[t].str_val = m + H + H * D;
     }
-    threaded = n >= THREAD_ROWS &&
+    threaded = n >= THREAD_ROWS && !jb->one_thread &&
                pthread_create(&tid, NULL, props_rows, &w[1]) == 0;
     props_rows(&w[0]);
     if (threaded)
@@ -1660,7 +1660,8 @@ svy_lin_fast_pass(const svy_design *d, const struct svy_job *jb,
     w1 = (struct fwork){d, jb, a, code, tv, uv, St, 0, two ? half : H, 0};
     w2 = (struct fwork){d, jb, a2, code, tv, uv, St, half, H, 0};
     /* without a thread, the same halves in turn: the same result */
-    threaded = two && pthread_create(&tid, NULL, fast_strata, &w2) == 0;
+    threaded = two && !jb->one_thread &&
+               pthread_create(&tid, NULL, fast_strata, &w2) == 0;
     fast_strata(&w1);
     if (threaded)
         pthread_join(tid, NULL);

@@ -57,6 +57,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1402,40 +1403,121 @@ calibrate(svy_design *d, const svy_table *t, const svy_tab_opts *o,
 }
 
 /*
+ * The estimation calls of one table (each banner variable, the total
+ * column) and the next table's factor: tasks that the calling thread and,
+ * on large data, one helper take in turn, each call on one thread
+ * (SVY_EST_ONE_THREAD).  The two cores then work on separate calls rather
+ * than on the halves of each, with no wait at the end of every call; a
+ * call gives the same numbers on whichever thread runs it.
+ */
+#define POOL_ROWS 65536 /* rows from which the tasks get a helper */
+
+struct etask {
+    const svy_design *d;
+    const double *y;
+    const svy_factor *f, *by;
+    const unsigned char *subset;
+    svy_est_opts eo;
+    svy_estimates **out;
+    struct fjob *fj; /* instead: build this factor */
+    svy_status rc;
+    svy_err err;
+};
+
+struct epool {
+    struct etask *t;
+    size_t n;
+    atomic_size_t next;
+};
+
+static void *
+epool_run(void *arg)
+{
+    struct epool *p = arg;
+    size_t i;
+
+    while ((i = atomic_fetch_add(&p->next, 1)) < p->n) {
+        struct etask *k = &p->t[i];
+        if (k->fj)
+            fjob_run(k->fj);
+        else if (k->y)
+            k->rc = svy_design_means(k->out, k->d, k->y, k->by, k->subset,
+                                     &k->eo, &k->err);
+        else
+            k->rc = svy_design_props(k->out, k->d, k->f, k->by, k->subset,
+                                     &k->eo, &k->err);
+    }
+    return NULL;
+}
+
+/* Run the tasks (their results and errors are theirs). */
+static void
+epool_go(struct etask *t, size_t n, size_t rows)
+{
+    struct epool p = {.t = t, .n = n};
+    pthread_t tid;
+    int helper;
+
+    atomic_init(&p.next, 0);
+    helper = n > 1 && rows >= POOL_ROWS &&
+             pthread_create(&tid, NULL, epool_run, &p) == 0;
+    epool_run(&p);
+    if (helper)
+        pthread_join(tid, NULL);
+}
+
+/*
  * One table: proportions of factor 'f' of variable x->var (when y is
- * NULL; the table frees f) or means/totals of 'y'.
+ * NULL; the table frees f) or means/totals of 'y'.  'next' (or NULL) is
+ * the next table's factor, built meanwhile.
  */
 static svy_status
 one_table(ctx *x, const svy_design *d, const double *y, svy_factor *f,
-          int use_total, svy_err *err)
+          int use_total, struct fjob *next, svy_err *err)
 {
     const svy_tab_opts *o = x->o;
     svy_estimates *e0 = NULL, **eb = NULL;
-    svy_est_opts eo = {0};
+    struct etask *tk = NULL;
     svy_status rc = SVY_OK;
-    size_t i, k;
+    size_t i, k, nb = x->cols->n, nt = 0;
 
-    eo.level = x->tab->meta.level;
-    eo.ci = o->ci;
-    if ((eb = calloc(x->cols->n + 1, sizeof(*eb))) == NULL) {
+    eb = calloc(nb + 1, sizeof(*eb));
+    tk = calloc(nb + 2, sizeof(*tk));
+    if (eb == NULL || tk == NULL) {
         rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
         goto out;
     }
-    rc = y ? svy_design_means(&e0, d, y, NULL, x->subset, &eo, err)
-           : svy_design_props(&e0, d, f, NULL, x->subset, &eo, err);
-    if (rc != SVY_OK)
-        goto out;
     /*
-     * The total column needs no covariances; banner columns need them for
-     * the column tests, and proportions the Rao-Scott tests as well.  One
-     * call per banner variable estimates all its columns at once.
+     * The banner calls first (they cost most), then the total column,
+     * which needs no covariances; banner columns need them for the column
+     * tests, and proportions the Rao-Scott tests as well.  One call per
+     * banner variable estimates all its columns at once.
      */
-    eo.flags = SVY_EST_COV | (y ? 0 : SVY_EST_CHISQ);
-    for (i = 0; i < x->cols->n; i++) {
-        rc = y ? svy_design_means(&eb[i], d, y, x->bf[i], x->subset, &eo, err)
-               : svy_design_props(&eb[i], d, f, x->bf[i], x->subset, &eo, err);
-        if (rc != SVY_OK)
+    for (i = 0; i <= nb; i++, nt++) {
+        struct etask *tj = &tk[nt];
+        tj->d = d;
+        tj->y = y;
+        tj->f = f;
+        tj->by = i < nb ? x->bf[i] : NULL;
+        tj->subset = x->subset;
+        tj->eo.level = x->tab->meta.level;
+        tj->eo.ci = o->ci;
+        tj->eo.flags = SVY_EST_ONE_THREAD;
+        if (i < nb)
+            tj->eo.flags |= SVY_EST_COV | (y ? 0 : SVY_EST_CHISQ);
+        tj->out = i < nb ? &eb[i] : &e0;
+        tj->err = (svy_err)SVY_ERR_INIT;
+    }
+    if (next)
+        tk[nt++].fj = next;
+    epool_go(tk, nt, svy_design_nrows(d));
+    for (i = 0; i <= nb; i++) { /* the total's error first, as it ran first */
+        struct etask *tj = &tk[i == 0 ? nb : i - 1];
+        if ((rc = tj->rc) != SVY_OK) {
+            if (err)
+                *err = tj->err;
             goto out;
+        }
     }
     for (k = 0; k < svy_estimates_nrows(e0); k++) {
         const char *code = f ? svy_factor_level(f, k) : "";
@@ -1447,9 +1529,10 @@ one_table(ctx *x, const svy_design *d, const double *y, svy_factor *f,
         goto out;
     rc = add_tests(x, eb, err);
 out:
-    for (i = 0; i < x->cols->n; i++)
+    for (i = 0; eb && i < nb; i++)
         svy_estimates_free(eb[i]);
     free(eb);
+    free(tk);
     svy_estimates_free(e0);
     svy_factor_free(f);
     return rc;
@@ -1463,9 +1546,8 @@ tables(ctx *x, const list *l, const char *stat, const svy_design *d,
     svy_status rc = SVY_OK;
     int flags = x->o->base_all ? SVY_FACTOR_KEEP_USER_MISSING : 0;
     struct fjob job = {.t = t, .flags = flags};
-    size_t ahead = next_prop(x, l, stat, 0); /* job's table, if running */
-    pthread_t tid;
-    int running = 0;
+    size_t ahead = next_prop(x, l, stat, 0); /* job's table, if built */
+    int built = 0;
 
     for (size_t i = 0; i < l->n && rc == SVY_OK; i++) {
         const spec_group *mr =
@@ -1492,10 +1574,10 @@ tables(ctx *x, const list *l, const char *stat, const svy_design *d,
         if (strcmp(stat, "prop") != 0) {
             if ((rc = svy_design_values(&y, t, x->var, NULL, 0, err)))
                 return rc;
-        } else if (i == ahead && running) {
-            pthread_join(tid, NULL);
-            running = 0;
+        } else if (i == ahead && built) {
+            built = 0;
             f = job.f;
+            job.f = NULL;
             if ((rc = job.rc) != SVY_OK) {
                 if (err)
                     *err = job.err;
@@ -1504,19 +1586,17 @@ tables(ctx *x, const list *l, const char *stat, const svy_design *d,
         } else if ((rc = svy_factor_new(&f, t, x->var, NULL, flags, err))) {
             break;
         }
-        /* the next table's factor meanwhile (without a thread: later) */
-        if (f && (ahead = next_prop(x, l, stat, i + 1)) < l->n) {
+        /* the next table's factor meanwhile */
+        built = f && (ahead = next_prop(x, l, stat, i + 1)) < l->n;
+        if (built) {
             job.var = l->names[ahead];
             job.f = NULL;
-            running = pthread_create(&tid, NULL, fjob_run, &job) == 0;
         }
-        rc = one_table(x, d, y, f, strcmp(stat, "total") == 0, err);
+        rc = one_table(x, d, y, f, strcmp(stat, "total") == 0,
+                       built ? &job : NULL, err);
         free(y);
     }
-    if (running) { /* an error stopped the tables: the factor is not used */
-        pthread_join(tid, NULL);
-        svy_factor_free(job.f);
-    }
+    svy_factor_free(job.f); /* an error stopped the tables: not used */
     return rc;
 }
 

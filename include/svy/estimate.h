@@ -35,8 +35,11 @@ enum svy_est_flags {
                                     * replacement as the reference */
     SVY_EST_COV = 1 << 1,          /* covariances between domains, for
                                     * svy_estimates_cov and _compare */
-    SVY_EST_CHISQ = 1 << 2         /* the Rao-Scott tests of var × by;
+    SVY_EST_CHISQ = 1 << 2,        /* the Rao-Scott tests of var × by;
                                     * implies SVY_EST_COV */
+    SVY_EST_ONE_THREAD = 1 << 3    /* no second thread on large data, for
+                                    * callers running calls side by side;
+                                    * the results are the same */
 };
 
 /* Options of the estimation calls; zero means default. */

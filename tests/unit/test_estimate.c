@@ -326,7 +326,8 @@ test_estimate_lonely(void)
 /*
  * Large enough for two threads (THREAD_ROWS): the halves are added in a
  * fixed order, so the result is the same as the shuffled file's to
- * rounding, and the same from run to run to the bit.
+ * rounding, and the same from run to run to the bit, and with the halves
+ * in turn on one thread (SVY_EST_ONE_THREAD).
  */
 static void
 test_estimate_threads(void)
@@ -334,21 +335,31 @@ test_estimate_threads(void)
     struct gen g = {.npsu = 11000, .per = 20, .nstrata = 9, .zero_w = 1};
     svy_design_opts o = {.weight = "w", .strata = "h", .cluster = {"psu"}};
     svy_est_opts eo = {.flags = SVY_EST_COV | SVY_EST_CHISQ};
-    struct run a, b;
+    svy_est_opts e1 = {.flags =
+                           SVY_EST_COV | SVY_EST_CHISQ | SVY_EST_ONE_THREAD};
+    struct run a, b, c;
     size_t k, j;
 
     compare(&g, &o, modes[2], 1, 1);
     if (run_props(&a, &g, 0, &o, &eo, 1, 0) == 0 &&
-        run_props(&b, &g, 0, &o, &eo, 1, 0) == 0)
+        run_props(&b, &g, 0, &o, &eo, 1, 0) == 0 &&
+        run_props(&c, &g, 0, &o, &e1, 1, 0) == 0)
         for (j = 0; j < 3; j++)
             for (k = 0; k < 4; k++) {
                 CHECK_DBL(svy_estimates_cell(a.e, k, j)->mean.se,
                           svy_estimates_cell(b.e, k, j)->mean.se);
                 CHECK_DBL(svy_estimates_cov(a.e, k, 0, k, j),
                           svy_estimates_cov(b.e, k, 0, k, j));
+                CHECK(svy_estimates_cell(a.e, k, j)->mean.se ==
+                          svy_estimates_cell(c.e, k, j)->mean.se &&
+                      svy_estimates_cell(a.e, k, j)->mean.est ==
+                          svy_estimates_cell(c.e, k, j)->mean.est &&
+                      svy_estimates_cov(a.e, k, 0, k, j) ==
+                          svy_estimates_cov(c.e, k, 0, k, j));
             }
     run_free(&a);
     run_free(&b);
+    run_free(&c);
 }
 
 /*
