@@ -386,6 +386,36 @@ plain_int(const char *s, size_t n, double *out)
     return 1;
 }
 
+/*
+ * A decimal as svy_num_format writes it ("1.25", "-0.0375"): an optional
+ * '-', "0" or an integer without a leading zero, '.', digits ending in a
+ * non-zero one, at most 15 significant digits and not below 1e-4 ("0."
+ * and at most three zeros).  Such a number is the only decimal of at most
+ * 15 digits that rounds to its double, so it is the shortest one: it
+ * formats back to the same text (test_table_push_typed_decimals).
+ */
+static int
+plain_decimal(const char *s, size_t n, double *out)
+{
+    size_t i = s[0] == '-', sig = 0, z = 0;
+
+    if (i < n && s[i] == '0')
+        i++;
+    else
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+            sig++;
+    if (i == (s[0] == '-') || i + 1 >= n || s[i] != '.' || s[n - 1] == '0')
+        return 0;
+    for (i++; sig == 0 && i < n && s[i] == '0'; i++)
+        z++;
+    if (z > 3)
+        return 0;
+    for (; i < n; i++, sig++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return sig <= 15 && svy_num_parse(s, n, 0, out);
+}
+
 svy_status
 svy_column_push_typed(svy_column *c, const char *s, size_t n, svy_err *err)
 {
@@ -393,7 +423,7 @@ svy_column_push_typed(svy_column *c, const char *s, size_t n, svy_err *err)
     double v = NAN;
 
     if (c->type == SVY_NUM) {
-        if (n == 0 || plain_int(s, n, &v)) {
+        if (n == 0 || plain_int(s, n, &v) || plain_decimal(s, n, &v)) {
             if ((c->len == c->cap && reserve_cells(c, c->len + 1) < 0) ||
                 put_num(c, c->len, v) < 0)
                 return nomem(err);
@@ -451,7 +481,8 @@ svy_table_push_typed_rows(svy_table *t, const char *cells, const size_t *lens,
                 else if (n == 2 && d0 - 1 <= 8 && d1 <= 9)
                     v = d0 * 10 + d1;
                 else if (n > 0)
-                    ok = plain_int(s, n, &v), code = 0;
+                    ok = plain_int(s, n, &v) || plain_decimal(s, n, &v),
+                    code = 0;
                 if (code && c->bytes) {
                     c->bytes[c->len++] = n ? (uint8_t)v : BYTE_EMPTY;
                     continue;

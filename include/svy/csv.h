@@ -183,9 +183,10 @@ svy_status svy_csv_read_file(svy_table **out, const char *path,
                              svy_err *err);
 
 /*
- * svy_csv_read_file, except that a column whose values are all integers
- * in svy_num_format's form (an optional '-', at most 15 digits, no leading
- * zero), empty cells aside, and that has at least one, comes back numeric:
+ * svy_csv_read_file, except that a column whose values are all numbers
+ * in svy_num_format's form (svy_column_push_typed: integers, and decimals
+ * such as "1.25"), empty cells aside, and that has at least one, comes
+ * back numeric:
  * the column svy_table_infer_types or svy_codebook_apply would make of it,
  * without the text in between, and kept as bytes while its values are
  * codes 0..254 (svy_column_compact).  Every other column, and those

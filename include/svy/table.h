@@ -115,11 +115,12 @@ svy_status svy_column_push_text(svy_column *c, const char *s, size_t n,
 
 /*
  * Push a cell into a column typed as it is read (svy_csv_read_file_typed).
- * A numeric column takes an empty cell as system missing and an integer
- * in svy_num_format's form (an optional '-', 1 to 15 digits, no leading
- * zero, not "-0") as its value; any other text first turns it into a text
- * column, whose cells, formatted back, are exactly the text they came
- * from.  A text column takes the text as svy_column_push_text does.
+ * A numeric column takes an empty cell as system missing and a number in
+ * svy_num_format's form as its value: an integer (an optional '-', 1 to
+ * 15 digits, no leading zero, not "-0") or a decimal such as "1.25" or
+ * "-0.0375" (at most 15 significant digits, no trailing zero, not below
+ * 1e-4); any other text first turns it into a text column, whose cells,
+ * formatted back, are exactly the text they came from.  A text column takes the text as svy_column_push_text does.
  */
 svy_status svy_column_push_typed(svy_column *c, const char *s, size_t n,
                                  svy_err *err);

@@ -1427,18 +1427,18 @@ test_csv_plain_lines(void)
 /*
  * svy_csv_read_file_typed on a file large enough for the second thread:
  * integer columns come back numeric, with the values svy_csv_read_file
- * plus typing gives, codes 0..254 as bytes (svy_column_compact) unless a
- * value far down does not fit; the others (a decimal, a leading-zero
- * code, an empty column, one whose integers end in a word far down, and
- * the columns opts.text names) as text, cell for cell the same as
- * svy_csv_read_file's.
+ * plus typing gives (decimals in svy_num_format's form too), codes 0..254
+ * as bytes (svy_column_compact) unless a value far down does not fit; the
+ * others (a decimal written otherwise, a leading-zero code, an empty
+ * column, one whose integers end in a word far down, and the columns
+ * opts.text names) as text, cell for cell the same as svy_csv_read_file's.
  */
 static void
 test_csv_read_typed(void)
 {
-    static const char *const names[] = {"id",   "w",   "code",  "e",
-                                        "late", "neg", "small", "big"};
-    static const int numeric[] = {1, 0, 0, 0, 0, 1, 1, 1};
+    static const char *const names[] = {"id",  "w",     "code", "e",  "late",
+                                        "neg", "small", "big",  "dec"};
+    static const int numeric[] = {1, 1, 0, 0, 0, 1, 1, 1, 0};
     static const char *const text[] = {"small", NULL};
     svy_csv_opts opts = {.text = text};
     svy_buf in = SVY_BUF_INIT;
@@ -1448,11 +1448,12 @@ test_csv_read_typed(void)
     size_t i, j, rows = 150000;
     int ok = 1, same = 1;
 
-    ok &= svy_buf_puts(&in, "id,w,code,e,late,neg,small,big\n") == SVY_OK;
+    ok &= svy_buf_puts(&in, "id,w,code,e,late,neg,small,big,dec\n") == SVY_OK;
     for (i = 0; i < rows; i++) {
-        snprintf(line, sizeof(line), "%zu,%zu.25,%s,,%s,%s,%zu,%zu\n", i + 1,
+        snprintf(line, sizeof(line), "%zu,%zu.25,%s,,%s,%s,%zu,%zu,%s\n", i + 1,
                  i % 7, i == 100 ? "08" : "3", i + 1 == rows ? "x" : "12",
-                 i % 3 ? "-4" : "", i % 10, i == 120000 ? 1000 : i % 254);
+                 i % 3 ? "-4" : "", i % 10, i == 120000 ? 1000 : i % 254,
+                 i == 140000 ? "1.50" : "2.5");
         ok &= svy_buf_puts(&in, line) == SVY_OK;
     }
     CHECK(ok);
@@ -1468,7 +1469,7 @@ test_csv_read_typed(void)
     CHECK_INT(svy_table_infer_types(c, NULL, &err), SVY_OK);
     CHECK_INT(svy_table_nrows(a), rows);
     CHECK_INT(svy_table_row_line(a, rows - 1), rows + 1);
-    for (j = 0; j < 8; j++) {
+    for (j = 0; j < 9; j++) {
         /* Numbers as typing makes them; text as read. */
         const svy_column *ca = svy_table_find(a, names[j]);
         const svy_column *cb = svy_table_find(numeric[j] ? c : b, names[j]);
@@ -1491,7 +1492,9 @@ test_csv_read_typed(void)
     CHECK_STR(svy_column_text(svy_table_find(a, "code"), 100), "08");
     CHECK_STR(svy_column_text(svy_table_find(a, "late"), 0), "12");
     CHECK_STR(svy_column_text(svy_table_find(a, "late"), rows - 1), "x");
-    CHECK_STR(svy_column_text(svy_table_find(a, "w"), 3), "3.25");
+    CHECK(svy_column_num(svy_table_find(a, "w"), 3) == 3.25);
+    CHECK_STR(svy_column_text(svy_table_find(a, "dec"), 3), "2.5");
+    CHECK_STR(svy_column_text(svy_table_find(a, "dec"), 140000), "1.50");
     CHECK_STR(svy_column_text(svy_table_find(a, "e"), 3), "");
     CHECK(isnan(svy_column_num(svy_table_find(a, "neg"), 0)));
     CHECK(svy_column_num(svy_table_find(a, "neg"), 1) == -4.0);

@@ -8,6 +8,7 @@
 #include "svy/table.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,8 +53,28 @@ static void
 test_table_push_typed(void)
 {
     static const char *const ints[] = {"0", "-5", "", "123456789012345", "7"};
-    static const char *const other[] = {
-        "08", "-0", "+3", "1.5", "1e3", "1234567890123456", "-", " 4", "x"};
+    static const char *const other[] = {"08",
+                                        "-0",
+                                        "+3",
+                                        "1.50",
+                                        "1e3",
+                                        "1234567890123456",
+                                        "-",
+                                        " 4",
+                                        "x",
+                                        "1.",
+                                        ".5",
+                                        "00.5",
+                                        "-0.0",
+                                        "0.0",
+                                        "01.5",
+                                        "1,5",
+                                        "1.5e1",
+                                        "0.00001",
+                                        "1.2345678901234567",
+                                        "-.5",
+                                        "1.5 ",
+                                        "1..5"};
     svy_table *t = NULL;
     svy_column *c = NULL;
     svy_err err = SVY_ERR_INIT;
@@ -80,6 +101,71 @@ test_table_push_typed(void)
         CHECK_STR(svy_column_text(c, i + 1), "9");
         svy_table_free(t);
     }
+}
+
+/*
+ * Decimals in svy_num_format's form stay numbers and format back to the
+ * very text they came from: the listed ones, and 200,000 random ones of
+ * 1 to 15 significant digits between 1e-4 and 1e15.
+ */
+static void
+test_table_push_typed_decimals(void)
+{
+    static const char *const dec[] = {"1.25",  "-0.0375",          "0.0001",
+                                      "0.5",   "99999999999999.9", "-1.2939",
+                                      "0.001", "123456789012.125"};
+    char buf[64], out[SVY_NUM_BUFSZ];
+    svy_table *t = NULL;
+    svy_column *c = NULL;
+    svy_err err = SVY_ERR_INIT;
+    uint64_t x = 0x9E3779B97F4A7C15ULL;
+    size_t i, k, bad = 0, tried = 0;
+
+    CHECK_INT(svy_table_new(&t, &err), SVY_OK);
+    CHECK_INT(svy_table_add_column(t, "w", SVY_NUM, &c, &err), SVY_OK);
+    for (i = 0; i < sizeof(dec) / sizeof(*dec); i++)
+        CHECK_INT(svy_column_push_typed(c, dec[i], strlen(dec[i]), &err),
+                  SVY_OK);
+    CHECK_INT(svy_column_type(c), SVY_NUM);
+    for (i = 0; i < sizeof(dec) / sizeof(*dec); i++)
+        CHECK_STR(svy_column_format(c, i, out, NULL), dec[i]);
+    for (k = 0; k < 200000; k++) {
+        int nd, point, len = 0;
+
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        nd = 1 + (int)(x % 15);           /* significant digits */
+        point = (int)((x >> 8) % 19) - 3; /* digits before the point */
+        if (x >> 40 & 1)
+            buf[len++] = '-';
+        if (point <= 0) { /* 0.000ddd: at most three zeros */
+            buf[len++] = '0';
+            buf[len++] = '.';
+            for (i = 0; i < (size_t)-point; i++)
+                buf[len++] = '0';
+        }
+        for (i = 0; i < (size_t)nd; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            buf[len++] = (char)('0' + (i == 0 || i + 1 == (size_t)nd ? 1 + x % 9
+                                                                     : x % 10));
+            if (point > 0 && (int)i + 1 == point && i + 1 < (size_t)nd)
+                buf[len++] = '.';
+        }
+        buf[len] = '\0';
+        if (!strchr(buf, '.') || point > 15)
+            continue; /* an integer, or past 1e15 */
+        tried++;
+        if (svy_column_push_typed(c, buf, (size_t)len, &err) != SVY_OK ||
+            svy_column_type(c) != SVY_NUM ||
+            strcmp(svy_column_format(c, svy_column_len(c) - 1, out, NULL),
+                   buf) != 0) {
+            if (bad++ == 0)
+                CHECK_REPORT(0, "'%s' came back as '%s'", buf, out);
+            break;
+        }
+    }
+    CHECK_INT(bad, 0);
+    CHECK(tried > 100000);
+    svy_table_free(t);
 }
 
 /*
@@ -148,8 +234,8 @@ test_table_reserve(void)
     CHECK_INT(svy_table_push_typed_rows(t, cells, lens, 1, lines, 1, &err),
               SVY_OK);
     CHECK_INT(svy_table_reserve(t, 1, &err), SVY_OK);
-    CHECK_INT(svy_table_push_typed_rows(t, cells + 4, lens + 2, 2, lines + 1,
-                                        1, &err),
+    CHECK_INT(svy_table_push_typed_rows(t, cells + 4, lens + 2, 2, lines + 1, 1,
+                                        &err),
               SVY_OK);
     CHECK_INT(svy_table_nrows(t), 3);
     CHECK_INT(svy_column_type(a), SVY_NUM);
@@ -907,6 +993,7 @@ test_table_push_typed_rows_bytes(void)
 static const struct check_case cases[] = {
     CASE(test_table_empty),
     CASE(test_table_push_typed),
+    CASE(test_table_push_typed_decimals),
     CASE(test_table_push_typed_rows),
     CASE(test_table_source),
     CASE(test_table_reserve),
