@@ -242,15 +242,32 @@ svy_dcol_number(const svy_column *c, size_t row, double *v)
     return svy_num_parse(s, strlen(s), 0, v);
 }
 
+/*
+ * Cell 'row' of numeric column 'c' kept as doubles ('dv') or bytes ('bv'),
+ * as svy_column_num gives it, without a call a row.
+ */
+static inline double
+num_cell(const double *dv, const uint8_t *bv, size_t row)
+{
+    if (dv)
+        return dv[row];
+    return bv[row] == SVY_BYTE_EMPTY ? NAN : (double)bv[row];
+}
+
 /* Read a numeric design column: every row must hold a finite number. */
 static svy_status
 read_numbers(const svy_table *t, const svy_column *c, const char *what,
              double *out, svy_err *err)
 {
-    size_t i, n = svy_table_nrows(t);
+    size_t i = 0, n = svy_table_nrows(t);
+    const double *dv = svy_column_doubles(c);
+    const uint8_t *bv = svy_column_bytes(c);
     char buf[SVY_NUM_BUFSZ];
 
-    for (i = 0; i < n; i++) {
+    /* numbers as they are, up to the first that is not finite */
+    for (; (dv || bv) && i < n && isfinite(out[i] = num_cell(dv, bv, i)); i++)
+        ;
+    for (; i < n; i++) {
         if (svy_dcol_missing(c, i))
             return row_err(err, SVY_EDATA, t, i, "%s column '%s' is empty",
                            what, svy_column_name(c));
@@ -272,6 +289,8 @@ read_ids(const svy_table *t, const svy_column *c, const char *what,
          const uint32_t *parent, uint32_t *out, size_t *ngroups, svy_err *err)
 {
     size_t i, n = svy_table_nrows(t);
+    const double *dv = svy_column_doubles(c);
+    const uint8_t *bv = svy_column_bytes(c);
     struct svy_keymap m;
     svy_status rc = SVY_OK;
 
@@ -279,15 +298,25 @@ read_ids(const svy_table *t, const svy_column *c, const char *what,
         return svy_nomem(err);
     for (i = 0; i < n; i++) {
         long g;
+        int same;
 
-        if (svy_dcol_missing(c, i)) {
+        if (dv || bv) { /* a number column: no call a row */
+            double x = num_cell(dv, bv, i);
+            if (isnan(x)) {
+                rc = row_err(err, SVY_EDATA, t, i, "%s column '%s' is empty",
+                             what, svy_column_name(c));
+                goto out;
+            }
+            same = i > 0 && x == num_cell(dv, bv, i - 1);
+        } else if (svy_dcol_missing(c, i)) {
             rc = row_err(err, SVY_EDATA, t, i, "%s column '%s' is empty", what,
                          svy_column_name(c));
             goto out;
+        } else {
+            same = i > 0 && value_equal(c, i, i - 1);
         }
         /* rows of a unit usually come together: skip the hashing */
-        if (i > 0 && (parent == NULL || parent[i] == parent[i - 1]) &&
-            value_equal(c, i, i - 1))
+        if (same && (parent == NULL || parent[i] == parent[i - 1]))
             g = (long)out[i - 1];
         else
             g = svy_keymap_get(&m, c, i, parent ? parent[i] : 0);

@@ -636,6 +636,12 @@ svy_column_bytes(const svy_column *c)
     return c->bytes;
 }
 
+const double *
+svy_column_doubles(const svy_column *c)
+{
+    return c->type == SVY_NUM ? c->num : NULL;
+}
+
 int
 svy_column_compact(svy_column *c)
 {

@@ -198,6 +198,14 @@ int svy_column_compact(svy_column *c);
 #define SVY_BYTE_EMPTY 255
 const uint8_t *svy_column_bytes(const svy_column *c);
 
+/*
+ * A numeric column's cells when kept as doubles (NaN: empty), read-only;
+ * NULL for text and for a byte column.  Valid until the column next
+ * changes.  With svy_column_bytes, a reader of every row needs no call a
+ * cell and changes nothing.
+ */
+const double *svy_column_doubles(const svy_column *c);
+
 /* Replace cell 'row' of a text column with 'n' bytes of 's' (copied). */
 svy_status svy_column_set_text(svy_column *c, size_t row, const char *s,
                                size_t n, svy_err *err);

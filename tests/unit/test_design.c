@@ -617,6 +617,71 @@ test_design_errors(void)
 }
 
 /*
+ * Design columns read as text, as doubles and as bytes (svy_column_compact)
+ * give the same design and the same errors, naming the same line: the
+ * number columns are read without a call a row (design.c, num_cell).
+ */
+static void
+test_design_numeric_columns(void)
+{
+    static const char csv[] = "h,psu,w,q\n1,1,2,1\n1,1,3,2\n1,2,2,1\n"
+                              "2,3,1.5,2\n2,3,1,1\n2,4,4,2\n2,4,2,2\n";
+    static const char bad[] = "h,psu,w\n1,1,2\n1,2,3\n,3,1\n2,,2\n2,5,\n";
+    static const char *const want[] = {
+        "line 4: strata column 'h' is empty",
+        "line 5: cluster column 'psu' is empty",
+        "line 6: weight column 'w' is empty",
+    };
+    svy_design_opts o = {.weight = "w", .strata = "h", .cluster = {"psu"}};
+    double se[3] = {0};
+    size_t k, c;
+
+    for (k = 0; k < 3; k++) { /* text, doubles, bytes where they fit */
+        svy_table *t = fixture(csv), *u = fixture(bad);
+        svy_design *d = NULL;
+        svy_factor *q = NULL;
+        svy_estimates *e = NULL;
+        svy_err err = SVY_ERR_INIT;
+        svy_design_opts ob = o;
+
+        if (k > 0) {
+            CHECK_INT(svy_table_infer_types(t, NULL, NULL), SVY_OK);
+            CHECK_INT(svy_table_infer_types(u, NULL, NULL), SVY_OK);
+        }
+        for (c = 0; k == 2 && c < svy_table_ncols(t); c++)
+            svy_column_compact(svy_table_col(t, c));
+        for (c = 0; k == 2 && c < svy_table_ncols(u); c++)
+            svy_column_compact(svy_table_col(u, c));
+        if (k == 2)
+            CHECK(svy_column_bytes(svy_table_find(t, "h")) &&
+                  svy_column_doubles(svy_table_find(t, "w")));
+        CHECK_INT(svy_design_new(&d, t, &o, &err), SVY_OK);
+        CHECK_INT(svy_factor_new(&q, t, "q", NULL, 0, NULL), SVY_OK);
+        if (d && q &&
+            svy_design_props(&e, d, q, NULL, NULL, NULL, NULL) == SVY_OK) {
+            CHECK_INT(svy_design_npsu(d), 4);
+            CHECK_INT(svy_design_nstrata(d), 2);
+            se[k] = svy_estimates_cell(e, 0, 0)->mean.se;
+        }
+        CHECK(se[k] > 0 && se[k] == se[0]);
+        for (c = 0; c < 3; c++) { /* each error alone */
+            svy_design *x = NULL;
+            ob.strata = c == 0 ? "h" : NULL;
+            ob.cluster[0] = c == 1 ? "psu" : NULL;
+            ob.weight = c == 2 ? "w" : NULL;
+            CHECK_INT(svy_design_new(&x, u, &ob, &err), SVY_EDATA);
+            CHECK_STR(err.msg, want[c]);
+            CHECK(x == NULL);
+        }
+        svy_estimates_free(e);
+        svy_factor_free(q);
+        svy_design_free(d);
+        svy_table_free(t);
+        svy_table_free(u);
+    }
+}
+
+/*
  * A byte column (svy_column_compact) gives the factor the same column of
  * doubles gives: levels, codes, user-missing codes out or kept, a mask
  * (a value met only in masked rows is no level).
@@ -1018,6 +1083,7 @@ static const struct check_case cases[] = {
     CASE(test_design_errors),
     CASE(test_design_factor),
     CASE(test_design_factor_bytes),
+    CASE(test_design_numeric_columns),
     CASE(test_variance_ci_prop),
     CASE(test_variance_rao_scott_srs),
     CASE(test_design_user_missing_base),

@@ -875,7 +875,7 @@ test_table_compact(void)
             CHECK_INT(svy_column_push_num(c, codes[i], &err), SVY_OK);
             v[i] = codes[i];
         }
-        CHECK(svy_column_bytes(c) != NULL);
+        CHECK(svy_column_bytes(c) != NULL && svy_column_doubles(c) == NULL);
         CHECK(svy_column_bytes(c) && svy_column_bytes(c)[2] == SVY_BYTE_EMPTY);
         CHECK(same_nums(c, v, 5));
         CHECK_STR(svy_column_format(c, 3, buf, NULL), "254");
@@ -888,7 +888,8 @@ test_table_compact(void)
         CHECK(svy_column_bytes(c) != NULL);
         CHECK_INT(svy_column_push_num(c, bad[k], &err), SVY_OK);
         v[5] = bad[k];
-        CHECK(svy_column_bytes(c) == NULL);
+        CHECK(svy_column_bytes(c) == NULL && svy_column_doubles(c) != NULL);
+        CHECK(svy_column_doubles(c) && svy_column_doubles(c)[1] == 7);
         CHECK(same_nums(c, v, 6));
         CHECK(!!signbit(svy_column_num(c, 5)) == !!signbit(bad[k]));
         CHECK_INT(svy_column_compact(c), 0); /* a value does not fit */
@@ -921,6 +922,7 @@ test_table_compact(void)
     CHECK_STR(svy_column_text(c, 3), "254");
     CHECK_STR(svy_column_text(c, 2), "");
     CHECK_INT(svy_column_compact(c), 0); /* text */
+    CHECK(svy_column_doubles(c) == NULL && svy_column_bytes(c) == NULL);
     svy_table_free(t);
 
     /* appending: bytes into doubles, doubles into bytes, bytes to itself */
