@@ -162,7 +162,7 @@ svy_factor_new(svy_factor **out, const svy_table *t, const char *col,
     bytes = svy_column_bytes(c);
     /* Read-only: the array itself, not a call per row (svy_column_num). */
     nums = isnum && !bytes ? svy_column_nums((svy_column *)c) : NULL;
-    if (isnum && !bytes && !nums) {
+    if (isnum && !bytes && !nums && n > 0) { /* bytes that could not widen */
         rc = svy_nomem(err);
         goto out;
     }

@@ -1642,10 +1642,15 @@ writer_init(apply_ctx *A, const svy_table *t)
         return svy_err_set(A->err, SVY_ENOMEM, "out of memory");
     A->nfc = nc;
     /* Caches only for numeric columns: a wide text table costs nothing. */
-    for (size_t c = 0; c < nc; c++)
-        if ((A->nums[c] = svy_column_nums(svy_table_col(t, c))) != NULL &&
-            (A->fc[c] = svy_mem_calloc(1, sizeof(fmt_cache))) == NULL)
+    for (size_t c = 0; c < nc; c++) {
+        svy_column *col = svy_table_col(t, c);
+        /* NULL for a numeric column: a byte column that could not widen */
+        if (((A->nums[c] = svy_column_nums(col)) == NULL &&
+             svy_column_type(col) == SVY_NUM && svy_column_len(col) > 0) ||
+            (A->nums[c] &&
+             (A->fc[c] = svy_mem_calloc(1, sizeof(fmt_cache))) == NULL))
             return svy_err_set(A->err, SVY_ENOMEM, "out of memory");
+    }
     return SVY_OK;
 }
 

@@ -1133,6 +1133,9 @@ add_row(const ctx *x, const svy_estimates *e0, svy_estimates *const *eb,
     for (size_t i = 0; i <= x->cols->n; i++) {
         const svy_estimates *e = i == 0 ? e0 : eb[i - 1];
         size_t nl = svy_estimates_ncols(e);
+        /* a banner variable with no value has no column */
+        if (i > 0 && svy_factor_nlevels(x->bf[i - 1]) < nl)
+            nl = svy_factor_nlevels(x->bf[i - 1]);
         for (size_t j = 0; j < nl; j++) {
             svy_tab_cell *c = add_cell(tab);
             if (c == NULL)
@@ -1510,6 +1513,8 @@ one_table(ctx *x, const svy_design *d, const double *y, svy_factor *f,
     }
     if (next)
         tk[nt++].fj = next;
+    else if (nt == 1) /* one call alone: it may have both threads */
+        tk[0].eo.flags &= ~SVY_EST_ONE_THREAD;
     epool_go(tk, nt, svy_design_nrows(d));
     for (i = 0; i <= nb; i++) { /* the total's error first, as it ran first */
         struct etask *tj = &tk[i == 0 ? nb : i - 1];
@@ -1520,8 +1525,11 @@ one_table(ctx *x, const svy_design *d, const double *y, svy_factor *f,
         }
     }
     for (k = 0; k < svy_estimates_nrows(e0); k++) {
-        const char *code = f ? svy_factor_level(f, k) : "";
-        const char *label = f ? value_label(o, x->var, code) : "";
+        /* a variable with no value has one row, the one of its base */
+        const char *code = f ? svy_factor_level(f, k) : NULL;
+        const char *label = code ? value_label(o, x->var, code) : "";
+        if (code == NULL)
+            code = "";
         if ((rc = add_row(x, e0, eb, k, code, label, use_total, err)))
             goto out;
     }
@@ -1730,6 +1738,10 @@ svy_tab_run(svy_tab **out, const svy_table *t, const svy_tab_opts *opts,
     size_t i;
 
     *out = NULL;
+    if (svy_table_nrows(t) == 0) /* as svy-weight: not a table of zeros */
+        return svy_err_set(err, SVY_EDATA, "%s: no rows to tabulate",
+                           svy_table_source(t) ? svy_table_source(t)
+                                               : "the data");
     if ((rc = list_split(&rows, opts->rows, "--rows", err)) ||
         (rc = list_split(&cols, opts->cols, "--cols", err)) ||
         (rc = list_split(&means, opts->means, "--mean", err)) ||

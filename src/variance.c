@@ -581,6 +581,18 @@ svy_rao_scott_test(const double *p, const double *V, size_t nr, size_t nc,
         for (k = 0; k < q; k++)
             tr2 += gsl_matrix_get(B, j, k) * gsl_matrix_get(B, k, j);
     }
+    /*
+     * No design variance in the contrasts (every column's shares known
+     * exactly, as a variable crossed with itself): the statistic and its
+     * degrees of freedom would be x/0 and 0/0.  R's answer there is
+     * rounding noise (F = 3e32 on 1 and 3 df); we give no test.
+     */
+    if (!(tr > 0 && tr2 > 0)) {
+        rc = svy_err_set(err, SVY_ENUMERIC,
+                         "rao-scott test: the table's design variance is "
+                         "zero");
+        goto out;
+    }
     out->pearson = x2;
     out->pearson_p = gsl_cdf_chisq_Q(x2, (double)q);
     out->delta_mean = tr / (double)q;

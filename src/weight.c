@@ -690,7 +690,10 @@ write_column(struct run *r)
                   r->err)))
         return rc;
     if (svy_column_type(c) == SVY_NUM) {
-        memcpy(svy_column_nums(c), r->w, r->n * sizeof(*r->w));
+        double *v = svy_column_nums(c); /* NULL: could not widen bytes */
+        if (v == NULL)
+            return nomem(r->err);
+        memcpy(v, r->w, r->n * sizeof(*r->w));
         return SVY_OK;
     }
     if ((cache = calloc(FMT_SLOTS, sizeof(*cache))) == NULL)

@@ -120,7 +120,8 @@ svy_status svy_column_push_text(svy_column *c, const char *s, size_t n,
  * 15 digits, no leading zero, not "-0") or a decimal such as "1.25" or
  * "-0.0375" (at most 15 significant digits, no trailing zero, not below
  * 1e-4); any other text first turns it into a text column, whose cells,
- * formatted back, are exactly the text they came from.  A text column takes the text as svy_column_push_text does.
+ * formatted back, are exactly the text they came from.  A text column
+ * takes the text as svy_column_push_text does.
  */
 svy_status svy_column_push_typed(svy_column *c, const char *s, size_t n,
                                  svy_err *err);

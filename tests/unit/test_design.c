@@ -734,6 +734,13 @@ test_design_factor_bytes(void)
     }
     CHECK_INT(bad, 0);
     svy_table_free(t);
+    /* a numeric column without rows has no array at all: no level */
+    CHECK_INT(svy_table_new(&t, NULL), SVY_OK);
+    CHECK_INT(svy_table_add_column(t, "e", SVY_NUM, &a, NULL), SVY_OK);
+    CHECK_INT(svy_factor_new(&fa, t, "e", NULL, 0, NULL), SVY_OK);
+    CHECK(fa != NULL && svy_factor_nlevels(fa) == 0);
+    svy_factor_free(fa);
+    svy_table_free(t);
 }
 
 static void
@@ -859,6 +866,11 @@ test_variance_rao_scott_srs(void)
     CHECK_NEAR(rs.ndf, 1, 1e-12);
     CHECK_INT(svy_rao_scott_test(p, V, 1, 2, 100, 99, &rs, &err), SVY_EINVAL);
     CHECK(isnan(rs.f));
+    /* no variance at all: no test (R prints rounding noise there) */
+    for (i = 0; i < 16; i++)
+        V[i] = 0;
+    CHECK_INT(svy_rao_scott_test(p, V, 2, 2, 100, 99, &rs, &err), SVY_ENUMERIC);
+    CHECK_STR(err.msg, "rao-scott test: the table's design variance is zero");
 }
 
 static void
