@@ -18,7 +18,8 @@
 #   PSPP end to end / svy-tab end to end at ROWS              >= 1
 #   svy-tab end to end / bare parse (bare-csv -n) at ROWS     <= 3
 # (the ratio to the parse and write is printed too, for comparison with
-# the other benchmarks).
+# the other benchmarks, and the ratio to the bare parse run by run, as
+# that baseline may swing between two speeds from one run to the next).
 # Before timing, it checks that svy-tab and R agree on one cell (q1 = 1 in
 # region 1: estimate and SE).  The R runs are at 100k rows because R takes
 # minutes at 1M.
@@ -195,6 +196,15 @@ if [[ $HAVE_PSPP == 1 ]]; then
 else
     echo "  PSPP: skipped (SVY_BENCH_PSPP=0, or not installed: apt-get install pspp)"
 fi
+# Run by run, the ratio to the bare parse of the same round: the bare
+# parse alone is single-threaded and, on some machines, swings between
+# two speeds from one run to the next (tests/bench/README.md, step 5).
+PAIRS=()
+for ((i = 0; i < RUNS; i++)); do
+    PAIRS+=("$(awk -v a="${ST[i]}" -v b="${BP[i]}" 'BEGIN { printf "%.2f", a / b }')")
+done
+echo
+echo "svy-tab / bare parse, run by run: ${PAIRS[*]} (median $(median "${PAIRS[@]}"))"
 echo
 awk -v st="$ST_MED" -v bt="$BT_MED" -v bp="$BP_MED" -v sr="$SR_MED" -v re="$RE_MED" -v pt="$PT_MED" '
 function bar(label, num, den, goal, atleast,    r, ok) {
