@@ -11,6 +11,7 @@
 #include "svy/tab.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@
 #include "check.h"
 #include "svy/buf.h"
 #include "svy/csv.h"
+#include "svy/estimate.h"
+#include "svy/factor.h"
 
 #define REL(a, b, tol) CHECK_NEAR((a), (b), (tol)*fabs((double)(b)))
 
@@ -543,6 +546,106 @@ test_tab_adjust(void)
  * banner (same design, same PSUs), not those of the subset cut out of
  * the file, whose strata would lose PSUs.
  */
+/*
+ * Large enough for the tasks' helper thread (POOL_ROWS) and the next
+ * table's factor built meanwhile, and for each call's two halves: every
+ * proportion, SE and Rao-Scott F of svy_tab_run equals, to the bit, the
+ * one a direct svy_design_props call gives.
+ */
+static void
+test_tab_large(void)
+{
+    const size_t n = 80000;
+    static const char *const qs[] = {"q1", "q2", "q3"}, *const bs[] = {"a",
+                                                                       "b"};
+    svy_buf csv = SVY_BUF_INIT;
+    svy_table *t;
+    svy_tab_opts o = {0};
+    svy_design_opts dop = {.weight = "w", .strata = "h", .cluster = {"psu"}};
+    svy_tab *tab = NULL;
+    svy_design *d = NULL;
+    svy_err err = SVY_ERR_INIT;
+    uint64_t x = 88172645463325252ULL;
+    size_t i, q, b, k, j, bad = 0, seen = 0;
+    char line[96];
+
+    CHECK_INT(svy_buf_puts(&csv, "h,psu,w,a,b,q1,q2,q3\n"), SVY_OK);
+    for (i = 0; i < n; i++) {
+        unsigned r[6];
+        for (k = 0; k < 6; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            r[k] = (unsigned)(x >> 33);
+        }
+        snprintf(line, sizeof(line), "%zu,%zu,%u.5,%u,%u,%u,%u,%s\n", i / 20000,
+                 i / 10, 1 + r[0] % 4, r[1] % 3, 1 + r[2] % 2, 1 + r[3] % 5,
+                 1 + (r[3] + r[4] % 3) % 5,
+                 r[5] % 10 == 0 ? ""
+                 : r[5] % 2     ? "1"
+                                : "2");
+        CHECK_INT(svy_buf_puts(&csv, line), SVY_OK);
+    }
+    t = fixture(csv.data);
+    svy_buf_release(&csv);
+    CHECK_INT(svy_table_infer_types(t, NULL, &err), SVY_OK);
+    o.weight = "w";
+    o.strata = "h";
+    o.cluster = "psu";
+    o.rows = "q1,q2,q3";
+    o.cols = "a,b";
+    CHECK_INT(svy_tab_run(&tab, t, &o, &err), SVY_OK);
+    CHECK_INT(svy_design_new(&d, t, &dop, &err), SVY_OK);
+    for (q = 0; tab && d && q < 3; q++)
+        for (b = 0; b <= 2; b++) {
+            svy_est_opts eo = {.flags =
+                                   b < 2 ? SVY_EST_COV | SVY_EST_CHISQ : 0};
+            svy_factor *fq = NULL, *fb = NULL;
+            svy_estimates *e = NULL;
+            const svy_rao_scott *rs;
+
+            CHECK_INT(svy_factor_new(&fq, t, qs[q], NULL, 0, &err), SVY_OK);
+            if (b < 2)
+                CHECK_INT(svy_factor_new(&fb, t, bs[b], NULL, 0, &err), SVY_OK);
+            CHECK_INT(svy_design_props(&e, d, fq, fb, NULL, &eo, &err), SVY_OK);
+            for (k = 0; e && k < svy_factor_nlevels(fq); k++)
+                for (j = 0; j < (fb ? svy_factor_nlevels(fb) : 1); j++) {
+                    const svy_cell *c = svy_estimates_cell(e, k, j);
+                    const svy_tab_cell *r = NULL;
+                    for (i = 0; i < svy_tab_ncells(tab) && !r; i++) {
+                        const svy_tab_cell *z = svy_tab_cell_at(tab, i);
+                        if (strcmp(z->row_var, qs[q]) == 0 &&
+                            strcmp(z->stat, "prop") == 0 &&
+                            strcmp(z->row_code, svy_factor_level(fq, k)) == 0 &&
+                            strcmp(z->col_var, fb ? bs[b] : "total") == 0 &&
+                            (!fb ||
+                             strcmp(z->col_code, svy_factor_level(fb, j)) == 0))
+                            r = z;
+                    }
+                    seen++;
+                    bad += r == NULL || r->estimate != c->mean.est ||
+                           r->se != c->mean.se;
+                }
+            rs = e ? svy_estimates_rao_scott(e) : NULL;
+            for (i = 0; rs && i < svy_tab_ncells(tab); i++) {
+                const svy_tab_cell *z = svy_tab_cell_at(tab, i);
+                if (strcmp(z->row_var, qs[q]) == 0 &&
+                    strcmp(z->stat, "rao_scott_f") == 0 &&
+                    strcmp(z->col_var, bs[b]) == 0) {
+                    seen++;
+                    bad += z->estimate != rs->f;
+                }
+            }
+            svy_estimates_free(e);
+            svy_factor_free(fq);
+            svy_factor_free(fb);
+        }
+    CHECK_INT(bad, 0);
+    /* q1, q2: 5 codes in 6 columns, 2 F tests; q3: 2 codes */
+    CHECK_INT(seen, 2 * (5 * 6 + 2) + (2 * 6 + 2));
+    svy_design_free(d);
+    svy_tab_free(tab);
+    svy_table_free(t);
+}
+
 static void
 test_tab_filter(void)
 {
@@ -882,8 +985,9 @@ static const struct check_case cases[] = {
     CASE(test_tab_base_all),     CASE(test_tab_write_csv),
     CASE(test_tab_writer_find),  CASE(test_tab_write_json),
     CASE(test_tab_text_lang),    CASE(test_tab_adjust),
-    CASE(test_tab_filter),       CASE(test_tab_calibrated_r),
-    CASE(test_tab_spec_errors),  CASE(test_tab_spec_run),
+    CASE(test_tab_large),        CASE(test_tab_filter),
+    CASE(test_tab_calibrated_r), CASE(test_tab_spec_errors),
+    CASE(test_tab_spec_run),
 };
 
 CHECK_MAIN(cases)
