@@ -187,6 +187,19 @@ svy_status svy_lin_run_pass(const svy_design *d, const struct svy_job *jb,
 svy_status svy_lin_fast_pass(const svy_design *d, const struct svy_job *jb,
                              struct svy_acc **out, svy_err *err);
 
+/*
+ * The accumulator of job 'jb' (proportions over all rows: the same K,
+ * D = 1, a mode other than FULL) from 'b', a FULL accumulator of the same
+ * variable by a domain variable that leaves no row of the subset out of
+ * its domains: the total column from a banner variable's sums, with no
+ * pass over the rows.  Every sum is the one a pass gives, added in
+ * another order (the last bits may differ).  NULL when 'b' does not
+ * qualify (not FULL, calibrated, rows outside the domains) or out of
+ * memory.
+ */
+struct svy_acc *svy_lin_acc_total(const struct svy_acc *b,
+                                  const struct svy_job *jb);
+
 /* Quantities: linear functionals of the features, and their variances. */
 struct svy_qty {
     size_t nz;

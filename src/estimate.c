@@ -537,6 +537,47 @@ out:
     return rc;
 }
 
+svy_status
+svy_estimates_total(svy_estimates **out, const svy_estimates *by,
+                    const svy_est_opts *opts, svy_err *err)
+{
+    static const svy_est_opts none = {0};
+    struct svy_job jb;
+    svy_estimates *e = NULL;
+    svy_status rc;
+
+    *out = NULL;
+    if (opts == NULL)
+        opts = &none;
+    memset(&jb, 0, sizeof(jb));
+    jb.kind = SVY_KIND_PROPS;
+    jb.K = by->K;
+    jb.D = 1;
+    jb.mode = opts->flags & (SVY_EST_COV | SVY_EST_CHISQ) ? SVY_KMODE_COV
+                                                          : SVY_KMODE_DIAG;
+    if (opts->ci == SVY_CI_LIKELIHOOD) /* needs the rows again */
+        return svy_err_set(err, SVY_EINVAL,
+                           "the total needs its own pass (likelihood CIs)");
+    if ((e = calloc(1, sizeof(*e))) == NULL)
+        return svy_nomem(err);
+    e->d = by->d;
+    e->K = jb.K;
+    e->D = 1;
+    if ((e->acc = svy_lin_acc_total(by->acc, &jb)) == NULL) {
+        svy_estimates_free(e);
+        return svy_err_set(err, SVY_EINVAL,
+                           "the total needs its own pass (no covariances "
+                           "kept, rows outside the domains, or out of "
+                           "memory)");
+    }
+    if ((rc = finish(e, &jb, opts, err)) != SVY_OK) {
+        svy_estimates_free(e);
+        return rc;
+    }
+    *out = e;
+    return SVY_OK;
+}
+
 static svy_status
 check_len(const svy_design *d, size_t n, const char *what, svy_err *err)
 {

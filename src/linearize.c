@@ -1622,6 +1622,67 @@ out:
     return rc;
 }
 
+struct svy_acc *
+svy_lin_acc_total(const struct svy_acc *b, const struct svy_job *jb)
+{
+    size_t K = b->K, D = b->D, k, k2, j, j2;
+    double rows = 0, *Kt;
+    struct svy_acc *a;
+
+    for (j = 0; j < D; j++)
+        rows += b->rows[j];
+    if (b->mode != SVY_KMODE_FULL || b->J != 0 || jb->K != K || jb->D != 1 ||
+        jb->mode == SVY_KMODE_FULL || rows != b->rows_sub)
+        return NULL;
+    if ((a = acc_new(jb, 0)) == NULL)
+        return NULL;
+    if ((Kt = svy_mem_calloc(K * K + 1, sizeof(double))) == NULL) {
+        svy_lin_acc_free(a);
+        return NULL;
+    }
+    /* the cells: each category summed over the domains */
+    for (k = 0; k < K; k++)
+        for (j = 0; j < D; j++) {
+            a->T[k] += b->T[j * K + k];
+            a->Tn[k] += b->Tn[j * K + k];
+        }
+    for (k = 0; k < K; k++)
+        for (k2 = k; k2 < K; k2++) {
+            double v = 0;
+
+            for (j = 0; j < D; j++)
+                for (j2 = 0; j2 < D; j2++)
+                    v += svy_lin_kget(b, j * K + k, j2 * K + k2);
+            Kt[k * K + k2] = Kt[k2 * K + k] = v;
+        }
+    /* as props_fill_k and pjob_finish give the total column's */
+    for (k = 0; k < K; k++) {
+        double r = 0;
+
+        for (k2 = 0; k2 < K; k2++)
+            r += Kt[k * K + k2];
+        kadd(a, k, k, Kt[k * K + k]);
+        kadd(a, k, K, r);
+        kadd(a, K, K, r);
+        a->U[0] += a->T[k];
+        a->Un[0] += a->Tn[k];
+    }
+    for (j = 0; j < D; j++) {
+        a->U2[0] += b->U2[j];
+        a->rows[0] += b->rows[j];
+        a->wsum[0] += b->wsum[j];
+    }
+    a->npsu[0] = b->npsu_sub; /* every row is in a domain */
+    a->nstr[0] = b->nstr_sub;
+    a->present[0] = a->present[1] = b->present[D];
+    a->lonelyp[0] = a->lonelyp[1] = b->lonelyp[D];
+    a->rows_sub = b->rows_sub;
+    a->npsu_sub = b->npsu_sub;
+    a->nstr_sub = b->nstr_sub;
+    free(Kt);
+    return a;
+}
+
 svy_status
 svy_lin_fast_pass(const svy_design *d, const struct svy_job *jb,
                   struct svy_acc **out, svy_err *err)

@@ -95,6 +95,17 @@ svy_status svy_design_props(svy_estimates **out, const svy_design *d,
                             const svy_est_opts *opts, svy_err *err);
 
 /*
+ * The result svy_design_props(var, NULL) gives, from 'by', the result of
+ * svy_design_props(var, by) with SVY_EST_CHISQ (every covariance kept),
+ * when every row of its subset is in one of by's domains: a banner table's
+ * total column without another pass over the rows.  The same numbers to
+ * rounding (sums added in another order).  SVY_EINVAL when 'by' does not
+ * qualify (the caller then makes the call), or with likelihood intervals.
+ */
+svy_status svy_estimates_total(svy_estimates **out, const svy_estimates *by,
+                               const svy_est_opts *opts, svy_err *err);
+
+/*
  * Means and totals of 'y' (one double per row, NaN missing) within each
  * level of 'by' (or overall), as svymean/svytotal(~y, na.rm = TRUE) and
  * svyby.  Intervals are Wald intervals with the df of opts.

@@ -445,12 +445,90 @@ test_estimate_near_equal(void)
     }
 }
 
+/*
+ * svy_estimates_total: the total column from a banner variable's sums
+ * (FULL mode, every row in a domain) against the direct call over all
+ * rows, on run-ordered and shuffled files (the props pass and the
+ * general one), with strata and clusters, fpc, a lonely PSU under
+ * "average", weights of zero and a subset: every output to rounding,
+ * counts and degrees of freedom exactly.  A domain variable that leaves
+ * rows out, a result without every covariance and likelihood intervals
+ * are refused (the caller then makes the call).
+ */
+static void
+test_estimate_total(void)
+{
+    struct gen g = {
+        .npsu = 120, .per = 7, .nstrata = 5, .lonely = 1, .zero_w = 1};
+    svy_design_opts o = {.weight = "w", .strata = "h", .cluster = {"psu"}};
+    svy_est_opts chi = {.flags = SVY_EST_COV | SVY_EST_CHISQ}, none = {0};
+    svy_est_opts lik = {.ci = SVY_CI_LIKELIHOOD};
+    size_t k, v;
+    int sh, sub;
+
+    g.by = "b"; /* 1-70: every row in a domain */
+    for (v = 0; v < 3; v++)
+        for (sh = 0; sh < 2; sh++)
+            for (sub = 0; sub < 2; sub++) {
+                struct run a, b;
+                svy_estimates *t = NULL;
+                svy_err err = SVY_ERR_INIT;
+
+                o.fpc[0] = v == 1 ? "f" : NULL;
+                o.lonely = v == 2 ? SVY_LONELY_AVERAGE : SVY_LONELY_ADJUST;
+                if (run_props(&a, &g, sh, &o, &chi, 1, sub) != 0 ||
+                    run_props(&b, &g, sh, &o, &none, 0, sub) != 0) {
+                    CHECK(0);
+                    continue;
+                }
+                CHECK_INT(svy_estimates_total(&t, a.e, &none, &err), SVY_OK);
+                CHECK_INT((long)svy_estimates_nrows(b.e), 4);
+                for (k = 0; t && k < svy_estimates_nrows(b.e); k++) {
+                    const svy_cell *x = svy_estimates_cell(t, k, 0);
+                    const svy_cell *y = svy_estimates_cell(b.e, k, 0);
+
+                    same_est(&x->mean, &y->mean);
+                    same_est(&x->total, &y->total);
+                    CHECK_NEAR(x->n, y->n, 0);
+                    CHECK_NEAR(x->base_n, y->base_n, 0);
+                    CHECK_NEAR(x->df, y->df, 0);
+                    REL(x->base_w, y->base_w, 1e-13);
+                    REL(x->base_eff, y->base_eff, 1e-12);
+                }
+                CHECK_INT((long)svy_estimates_ncols(t ? t : b.e), 1);
+                svy_estimates_free(t);
+                t = NULL;
+                CHECK_INT(svy_estimates_total(&t, a.e, &lik, &err), SVY_EINVAL);
+                CHECK(t == NULL);
+                run_free(&a);
+                run_free(&b);
+            }
+    {
+        struct run a;
+        svy_estimates *t = NULL;
+        svy_est_opts cov = {.flags = SVY_EST_COV};
+
+        g.by = "g"; /* about 4% of the rows in no domain */
+        if (run_props(&a, &g, 0, &o, &chi, 1, 0) == 0) {
+            CHECK_INT(svy_estimates_total(&t, a.e, &none, NULL), SVY_EINVAL);
+            run_free(&a);
+        }
+        g.by = "b";
+        if (run_props(&a, &g, 0, &o, &cov, 1, 0) == 0) {
+            CHECK_INT(svy_estimates_total(&t, a.e, &none, NULL), SVY_EINVAL);
+            run_free(&a);
+        }
+        CHECK(t == NULL);
+    }
+}
+
 static const struct check_case cases[] = {
     CASE(test_estimate_near_equal),
     CASE(test_estimate_clusters),
     CASE(test_estimate_rows_as_psus),
     CASE(test_estimate_lonely),
     CASE(test_estimate_threads),
+    CASE(test_estimate_total),
     CASE(test_estimate_exact_zero),
 };
 
