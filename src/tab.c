@@ -61,6 +61,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "svy/buf.h"
 #include "svy/csv.h"
@@ -1042,6 +1043,7 @@ typedef struct ctx {
     int wide;          /* some letters have two: blanks in sig */
     size_t *first;     /* index of banner variable i's first column */
     long whole;        /* a banner variable with every row in a column, or -1 */
+    double *secs;      /* each banner variable's call on the last table */
     const unsigned char *subset; /* the --filter domain, or NULL */
     size_t table;
     const char *title, *stat, *var;
@@ -1424,15 +1426,26 @@ struct etask {
     svy_est_opts eo;
     svy_estimates **out;
     struct fjob *fj; /* instead: build this factor */
+    double secs;     /* how long it took */
     svy_status rc;
     svy_err err;
 };
 
 struct epool {
     struct etask *t;
+    const size_t *ord; /* the order the tasks are taken in */
     size_t n;
     atomic_size_t next;
 };
+
+static double
+seconds_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static void *
 epool_run(void *arg)
@@ -1441,7 +1454,8 @@ epool_run(void *arg)
     size_t i;
 
     while ((i = atomic_fetch_add(&p->next, 1)) < p->n) {
-        struct etask *k = &p->t[i];
+        struct etask *k = &p->t[p->ord[i]];
+        double t0 = seconds_now();
         if (k->fj)
             fjob_run(k->fj);
         else if (k->y)
@@ -1450,15 +1464,20 @@ epool_run(void *arg)
         else
             k->rc = svy_design_props(k->out, k->d, k->f, k->by, k->subset,
                                      &k->eo, &k->err);
+        k->secs = seconds_now() - t0;
     }
     return NULL;
 }
 
-/* Run the tasks (their results and errors are theirs). */
+/*
+ * Run the tasks in order 'ord' (their results and errors are theirs).
+ * Taken longest first, the two threads end near together (each table
+ * waits for its last call).
+ */
 static void
-epool_go(struct etask *t, size_t n, size_t rows)
+epool_go(struct etask *t, const size_t *ord, size_t n, size_t rows)
 {
-    struct epool p = {.t = t, .n = n};
+    struct epool p = {.t = t, .ord = ord, .n = n};
     pthread_t tid;
     int helper;
 
@@ -1483,13 +1502,14 @@ one_table(ctx *x, const svy_design *d, const double *y, svy_factor *f,
     svy_estimates *e0 = NULL, **eb = NULL;
     struct etask *tk = NULL;
     svy_status rc = SVY_OK;
-    size_t i, k, nb = x->cols->n, nt = 0;
+    size_t i, k, nb = x->cols->n, nt = 0, *ord = NULL;
     /* proportions: the total from a banner variable's sums (below) */
     int own_total = y || x->whole < 0;
 
     eb = calloc(nb + 1, sizeof(*eb));
     tk = calloc(nb + 2, sizeof(*tk));
-    if (eb == NULL || tk == NULL) {
+    ord = calloc(nb + 2, sizeof(*ord));
+    if (eb == NULL || tk == NULL || ord == NULL) {
         rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
         goto out;
     }
@@ -1518,7 +1538,19 @@ one_table(ctx *x, const svy_design *d, const double *y, svy_factor *f,
         tk[nt++].fj = next;
     else if (nt == 1) /* one call alone: it may have both threads */
         tk[0].eo.flags &= ~SVY_EST_ONE_THREAD;
-    epool_go(tk, nt, svy_design_nrows(d));
+    /*
+     * Longest first, by what each banner variable's call took on the last
+     * table (the first table: in order); the total, then the factor last.
+     * The order changes no number, only when the threads are done.
+     */
+    for (i = 0; i < nt; i++) {
+        for (k = i; i < nb && k > 0 && x->secs[ord[k - 1]] < x->secs[i]; k--)
+            ord[k] = ord[k - 1];
+        ord[k] = i;
+    }
+    epool_go(tk, ord, nt, svy_design_nrows(d));
+    for (i = 0; i < nb; i++)
+        x->secs[i] = tk[i].secs;
     for (i = !own_total; i <= nb; i++) { /* the total's error first */
         struct etask *tj = &tk[i == 0 ? nb : i - 1];
         if ((rc = tj->rc) != SVY_OK) {
@@ -1555,6 +1587,7 @@ out:
         svy_estimates_free(eb[i]);
     free(eb);
     free(tk);
+    free(ord);
     svy_estimates_free(e0);
     svy_factor_free(f);
     return rc;
@@ -1656,7 +1689,8 @@ group(ctx *x, const svy_design *d, const svy_table *t, const list *rows,
         return rc;
     x->bf = calloc(cols->n + 1, sizeof(*x->bf));
     x->first = calloc(cols->n + 1, sizeof(*x->first));
-    if (x->bf == NULL || x->first == NULL) {
+    x->secs = calloc(cols->n + 1, sizeof(*x->secs));
+    if (x->bf == NULL || x->first == NULL || x->secs == NULL) {
         rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
         goto out;
     }
@@ -1710,6 +1744,8 @@ out:
         svy_factor_free(x->bf[i]);
     free(x->bf);
     free(x->first);
+    free(x->secs);
+    x->secs = NULL;
     free(x->lett);
     free(mask);
     x->bf = NULL;
