@@ -178,6 +178,19 @@ same_est(const svy_est *a, const svy_est *b)
     REL(a->ci_high, b->ci_high, 1e-10);
 }
 
+/* Two results' cells: every output to rounding, counts exactly. */
+static void
+same_cell(const svy_cell *x, const svy_cell *y)
+{
+    same_est(&x->mean, &y->mean);
+    same_est(&x->total, &y->total);
+    CHECK_NEAR(x->n, y->n, 0);
+    CHECK_NEAR(x->base_n, y->base_n, 0);
+    CHECK_NEAR(x->df, y->df, 0);
+    REL(x->base_w, y->base_w, 1e-13);
+    REL(x->base_eff, y->base_eff, 1e-12);
+}
+
 /* Runs (new pass) against shuffled (general pass): every output. */
 static void
 compare(const struct gen *g, const svy_design_opts *o, int flags, int by,
@@ -197,15 +210,8 @@ compare(const struct gen *g, const svy_design_opts *o, int flags, int by,
         for (j = 0; j < D; j++)
             for (k = 0; k < K; k++) {
                 const svy_cell *x = svy_estimates_cell(a.e, k, j);
-                const svy_cell *y = svy_estimates_cell(b.e, k, j);
 
-                same_est(&x->mean, &y->mean);
-                same_est(&x->total, &y->total);
-                CHECK_NEAR(x->n, y->n, 0);
-                CHECK_NEAR(x->base_n, y->base_n, 0);
-                CHECK_NEAR(x->df, y->df, 0);
-                REL(x->base_w, y->base_w, 1e-13);
-                REL(x->base_eff, y->base_eff, 1e-12);
+                same_cell(x, svy_estimates_cell(b.e, k, j));
                 if (!(flags & (SVY_EST_COV | SVY_EST_CHISQ)))
                     continue;
                 for (j2 = 0; j2 < D; j2++)
@@ -483,18 +489,9 @@ test_estimate_total(void)
                 }
                 CHECK_INT(svy_estimates_total(&t, a.e, &none, &err), SVY_OK);
                 CHECK_INT((long)svy_estimates_nrows(b.e), 4);
-                for (k = 0; t && k < svy_estimates_nrows(b.e); k++) {
-                    const svy_cell *x = svy_estimates_cell(t, k, 0);
-                    const svy_cell *y = svy_estimates_cell(b.e, k, 0);
-
-                    same_est(&x->mean, &y->mean);
-                    same_est(&x->total, &y->total);
-                    CHECK_NEAR(x->n, y->n, 0);
-                    CHECK_NEAR(x->base_n, y->base_n, 0);
-                    CHECK_NEAR(x->df, y->df, 0);
-                    REL(x->base_w, y->base_w, 1e-13);
-                    REL(x->base_eff, y->base_eff, 1e-12);
-                }
+                for (k = 0; t && k < svy_estimates_nrows(b.e); k++)
+                    same_cell(svy_estimates_cell(t, k, 0),
+                              svy_estimates_cell(b.e, k, 0));
                 CHECK_INT((long)svy_estimates_ncols(t ? t : b.e), 1);
                 svy_estimates_free(t);
                 t = NULL;
