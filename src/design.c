@@ -242,18 +242,6 @@ svy_dcol_number(const svy_column *c, size_t row, double *v)
     return svy_num_parse(s, strlen(s), 0, v);
 }
 
-/*
- * Cell 'row' of numeric column 'c' kept as doubles ('dv') or bytes ('bv'),
- * as svy_column_num gives it, without a call a row.
- */
-static inline double
-num_cell(const double *dv, const uint8_t *bv, size_t row)
-{
-    if (dv)
-        return dv[row];
-    return bv[row] == SVY_BYTE_EMPTY ? NAN : (double)bv[row];
-}
-
 /* Read a numeric design column: every row must hold a finite number. */
 static svy_status
 read_numbers(const svy_table *t, const svy_column *c, const char *what,
@@ -265,7 +253,8 @@ read_numbers(const svy_table *t, const svy_column *c, const char *what,
     char buf[SVY_NUM_BUFSZ];
 
     /* numbers as they are, up to the first that is not finite */
-    for (; (dv || bv) && i < n && isfinite(out[i] = num_cell(dv, bv, i)); i++)
+    for (; (dv || bv) && i < n && isfinite(out[i] = svy_num_cell(dv, bv, i));
+         i++)
         ;
     for (; i < n; i++) {
         if (svy_dcol_missing(c, i))
@@ -301,13 +290,13 @@ read_ids(const svy_table *t, const svy_column *c, const char *what,
         int same;
 
         if (dv || bv) { /* a number column: no call a row */
-            double x = num_cell(dv, bv, i);
+            double x = svy_num_cell(dv, bv, i);
             if (isnan(x)) {
                 rc = row_err(err, SVY_EDATA, t, i, "%s column '%s' is empty",
                              what, svy_column_name(c));
                 goto out;
             }
-            same = i > 0 && x == num_cell(dv, bv, i - 1);
+            same = i > 0 && x == svy_num_cell(dv, bv, i - 1);
         } else if (svy_dcol_missing(c, i)) {
             rc = row_err(err, SVY_EDATA, t, i, "%s column '%s' is empty", what,
                          svy_column_name(c));

@@ -488,22 +488,12 @@ out:
     return rc;
 }
 
-/*
- * Run one estimation job: choose the mode (what the caller asked for),
- * accumulate (the fast path when it applies), then finish, intervals and
- * tests.
- */
-static svy_status
-estimate(svy_estimates **out, const svy_design *d, struct svy_job *jb,
-         const svy_est_opts *opts, svy_err *err)
-{
-    static const svy_est_opts none = {0};
-    svy_estimates *e = NULL;
-    svy_status rc;
+static const svy_est_opts no_opts = {0};
 
-    *out = NULL;
-    if (opts == NULL)
-        opts = &none;
+/* What of K job 'jb' keeps (its mode), from what the caller asked. */
+static void
+job_mode(struct svy_job *jb, const svy_est_opts *opts)
+{
     if (jb->by && jb->D == 0)
         jb->D = 1; /* a factor with no levels: one empty domain */
     if (jb->kind == SVY_KIND_PROPS && jb->by && (opts->flags & SVY_EST_CHISQ) &&
@@ -514,15 +504,29 @@ estimate(svy_estimates **out, const svy_design *d, struct svy_job *jb,
     else
         jb->mode = SVY_KMODE_DIAG;
     jb->one_thread = (opts->flags & SVY_EST_ONE_THREAD) != 0;
-    e = calloc(1, sizeof(*e));
-    if (e == NULL)
+}
+
+/*
+ * The result of job 'jb' from its accumulator 'acc' (taken; NULL: out of
+ * memory): finish, intervals and tests.
+ */
+static svy_status
+from_acc(svy_estimates **out, const svy_design *d, struct svy_job *jb,
+         struct svy_acc *acc, const svy_est_opts *opts, svy_err *err)
+{
+    svy_estimates *e = calloc(1, sizeof(*e));
+    svy_status rc;
+
+    if (e == NULL || acc == NULL) {
+        free(e);
+        svy_lin_acc_free(acc);
         return svy_nomem(err);
+    }
     e->d = d;
     e->K = jb->K;
     e->D = jb->D;
-    rc = d->cal == NULL ? svy_lin_fast_pass(d, jb, &e->acc, err)
-                        : svy_lin_run_pass(d, jb, &e->acc, err);
-    if (rc || (rc = finish(e, jb, opts, err)))
+    e->acc = acc;
+    if ((rc = finish(e, jb, opts, err)))
         goto out;
     if (jb->kind == SVY_KIND_PROPS && opts->ci == SVY_CI_LIKELIHOOD &&
         (rc = lik_intervals(e, jb, opts->level > 0 ? opts->level : 0.95, err)))
@@ -537,45 +541,55 @@ out:
     return rc;
 }
 
-svy_status
-svy_estimates_total(svy_estimates **out, const svy_estimates *by,
-                    const svy_est_opts *opts, svy_err *err)
+/*
+ * Run one estimation job: choose the mode (what the caller asked for),
+ * accumulate (the fast path when it applies), then finish, intervals and
+ * tests.
+ */
+static svy_status
+estimate(svy_estimates **out, const svy_design *d, struct svy_job *jb,
+         const svy_est_opts *opts, svy_err *err)
 {
-    static const svy_est_opts none = {0};
-    struct svy_job jb;
-    svy_estimates *e = NULL;
+    struct svy_acc *acc = NULL;
     svy_status rc;
 
     *out = NULL;
     if (opts == NULL)
-        opts = &none;
+        opts = &no_opts;
+    job_mode(jb, opts);
+    rc = d->cal == NULL ? svy_lin_fast_pass(d, jb, &acc, err)
+                        : svy_lin_run_pass(d, jb, &acc, err);
+    if (rc != SVY_OK) {
+        svy_lin_acc_free(acc);
+        return rc;
+    }
+    return from_acc(out, d, jb, acc, opts, err);
+}
+
+svy_status
+svy_estimates_total(svy_estimates **out, const svy_estimates *by,
+                    const svy_est_opts *opts, svy_err *err)
+{
+    struct svy_job jb;
+    struct svy_acc *acc;
+
+    *out = NULL;
+    if (opts == NULL)
+        opts = &no_opts;
+    if (opts->ci == SVY_CI_LIKELIHOOD) /* needs the rows again */
+        return svy_err_set(err, SVY_EINVAL,
+                           "the total needs its own pass (likelihood CIs)");
     memset(&jb, 0, sizeof(jb));
     jb.kind = SVY_KIND_PROPS;
     jb.K = by->K;
     jb.D = 1;
-    jb.mode = opts->flags & (SVY_EST_COV | SVY_EST_CHISQ) ? SVY_KMODE_COV
-                                                          : SVY_KMODE_DIAG;
-    if (opts->ci == SVY_CI_LIKELIHOOD) /* needs the rows again */
-        return svy_err_set(err, SVY_EINVAL,
-                           "the total needs its own pass (likelihood CIs)");
-    if ((e = calloc(1, sizeof(*e))) == NULL)
-        return svy_nomem(err);
-    e->d = by->d;
-    e->K = jb.K;
-    e->D = 1;
-    if ((e->acc = svy_lin_acc_total(by->acc, &jb)) == NULL) {
-        svy_estimates_free(e);
+    job_mode(&jb, opts); /* no domains: never FULL */
+    if ((acc = svy_lin_acc_total(by->acc, &jb)) == NULL)
         return svy_err_set(err, SVY_EINVAL,
                            "the total needs its own pass (no covariances "
                            "kept, rows outside the domains, or out of "
                            "memory)");
-    }
-    if ((rc = finish(e, &jb, opts, err)) != SVY_OK) {
-        svy_estimates_free(e);
-        return rc;
-    }
-    *out = e;
-    return SVY_OK;
+    return from_acc(out, by->d, &jb, acc, opts, err);
 }
 
 static svy_status

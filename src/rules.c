@@ -1644,11 +1644,12 @@ writer_init(apply_ctx *A, const svy_table *t)
     /* Caches only for numeric columns: a wide text table costs nothing. */
     for (size_t c = 0; c < nc; c++) {
         svy_column *col = svy_table_col(t, c);
-        /* NULL for a numeric column: a byte column that could not widen */
-        if (((A->nums[c] = svy_column_nums(col)) == NULL &&
-             svy_column_type(col) == SVY_NUM && svy_column_len(col) > 0) ||
-            (A->nums[c] &&
-             (A->fc[c] = svy_mem_calloc(1, sizeof(fmt_cache))) == NULL))
+
+        if (svy_column_type(col) != SVY_NUM || svy_column_len(col) == 0)
+            continue;
+        /* NULL only when a byte column could not widen */
+        if ((A->nums[c] = svy_column_nums(col)) == NULL ||
+            (A->fc[c] = svy_mem_calloc(1, sizeof(fmt_cache))) == NULL)
             return svy_err_set(A->err, SVY_ENOMEM, "out of memory");
     }
     return SVY_OK;

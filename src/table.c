@@ -184,9 +184,7 @@ fits_byte(double v)
 static double
 num_at(const svy_column *c, size_t row)
 {
-    if (c->bytes)
-        return c->bytes[row] == BYTE_EMPTY ? NAN : c->bytes[row];
-    return c->num[row];
+    return svy_num_cell(c->num, c->bytes, row);
 }
 
 /* A byte column as doubles, with the same capacity.  -1: out of memory. */

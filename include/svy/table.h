@@ -28,6 +28,7 @@
 #ifndef SVY_TABLE_H
 #define SVY_TABLE_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -206,6 +207,19 @@ const uint8_t *svy_column_bytes(const svy_column *c);
  * cell and changes nothing.
  */
 const double *svy_column_doubles(const svy_column *c);
+
+/*
+ * Cell 'row' of a numeric column, as svy_column_num gives it, from its
+ * svy_column_doubles array 'dv' or, when that is NULL, its
+ * svy_column_bytes array 'bv': for readers of every row, no call a cell.
+ */
+static inline double
+svy_num_cell(const double *dv, const uint8_t *bv, size_t row)
+{
+    if (dv)
+        return dv[row];
+    return bv[row] == SVY_BYTE_EMPTY ? NAN : (double)bv[row];
+}
 
 /* Replace cell 'row' of a text column with 'n' bytes of 's' (copied). */
 svy_status svy_column_set_text(svy_column *c, size_t row, const char *s,

@@ -619,7 +619,7 @@ test_design_errors(void)
 /*
  * Design columns read as text, as doubles and as bytes (svy_column_compact)
  * give the same design and the same errors, naming the same line: the
- * number columns are read without a call a row (design.c, num_cell).
+ * number columns are read without a call a row (svy_num_cell).
  */
 static void
 test_design_numeric_columns(void)
