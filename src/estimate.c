@@ -624,10 +624,11 @@ svy_design_props(svy_estimates **out, const svy_design *d,
     return estimate(out, d, &jb, opts, err);
 }
 
-svy_status
-svy_design_means(svy_estimates **out, const svy_design *d, const double *y,
-                 const svy_factor *by, const unsigned char *subset,
-                 const svy_est_opts *opts, svy_err *err)
+/* Means (x NULL) or ratios of y over x, by 'by' (may be NULL). */
+static svy_status
+values(svy_estimates **out, const svy_design *d, enum svy_kind kind,
+       const double *y, const double *x, const svy_factor *by,
+       const unsigned char *subset, const svy_est_opts *opts, svy_err *err)
 {
     struct svy_job jb;
     svy_status rc;
@@ -636,8 +637,9 @@ svy_design_means(svy_estimates **out, const svy_design *d, const double *y,
     if (by && (rc = check_len(d, by->n, "the domain variable", err)))
         return rc;
     memset(&jb, 0, sizeof(jb));
-    jb.kind = SVY_KIND_MEANS;
+    jb.kind = kind;
     jb.y = y;
+    jb.x = x;
     jb.K = 1;
     jb.by = by ? by->codes : NULL;
     jb.D = by ? by->nlevels : 1;
@@ -646,24 +648,18 @@ svy_design_means(svy_estimates **out, const svy_design *d, const double *y,
 }
 
 svy_status
+svy_design_means(svy_estimates **out, const svy_design *d, const double *y,
+                 const svy_factor *by, const unsigned char *subset,
+                 const svy_est_opts *opts, svy_err *err)
+{
+    return values(out, d, SVY_KIND_MEANS, y, NULL, by, subset, opts, err);
+}
+
+svy_status
 svy_design_ratios(svy_estimates **out, const svy_design *d, const double *y,
                   const double *x, const svy_factor *by,
                   const unsigned char *subset, const svy_est_opts *opts,
                   svy_err *err)
 {
-    struct svy_job jb;
-    svy_status rc;
-
-    *out = NULL;
-    if (by && (rc = check_len(d, by->n, "the domain variable", err)))
-        return rc;
-    memset(&jb, 0, sizeof(jb));
-    jb.kind = SVY_KIND_RATIOS;
-    jb.y = y;
-    jb.x = x;
-    jb.K = 1;
-    jb.by = by ? by->codes : NULL;
-    jb.D = by ? by->nlevels : 1;
-    jb.subset = subset;
-    return estimate(out, d, &jb, opts, err);
+    return values(out, d, SVY_KIND_RATIOS, y, x, by, subset, opts, err);
 }
