@@ -57,7 +57,6 @@
 
 #include <math.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +64,7 @@
 
 #include "svy/buf.h"
 #include "svy/csv.h"
+#include "svy/mem.h"
 #include "svy/num.h"
 #include "svy/text.h"
 
@@ -1409,12 +1409,15 @@ calibrate(svy_design *d, const svy_table *t, const svy_tab_opts *o,
 }
 
 /*
- * The estimation calls of one table (each banner variable, the total
- * column) and the next table's factor: tasks that the calling thread and,
- * on large data, one helper take in turn, each call on one thread
- * (SVY_EST_ONE_THREAD).  The two cores then work on separate calls rather
- * than on the halves of each, with no wait at the end of every call; a
- * call gives the same numbers on whichever thread runs it.
+ * The estimation calls of the tables (each banner variable, the total
+ * column) and each next table's factor are tasks that the calling thread
+ * and, on large data, one helper take in turn, each call on one thread
+ * (SVY_EST_ONE_THREAD): the two cores work on separate calls rather than
+ * on the halves of each.  The queue runs across tables: while the last
+ * calls of one table run, the next table's have started, so no core waits
+ * at the end of a table.  A call gives the same numbers on whichever
+ * thread runs it, and the records are made in table order by the calling
+ * thread alone.
  */
 #define POOL_ROWS 65536 /* rows from which the tasks get a helper */
 
@@ -1427,15 +1430,21 @@ struct etask {
     svy_estimates **out;
     struct fjob *fj; /* instead: build this factor */
     double secs;     /* how long it took */
+    int done;        /* under the pool's lock */
     svy_status rc;
     svy_err err;
 };
 
-struct epool {
-    struct etask *t;
-    const size_t *ord; /* the order the tasks are taken in */
-    size_t n;
-    atomic_size_t next;
+struct tpool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* a task queued or done, or the end */
+    struct etask **q;  /* tasks q[head..n) wait */
+    size_t head, n, cap;
+    size_t rows; /* the data's: a helper from POOL_ROWS on */
+    int sync;    /* the lock and cv are set up */
+    int helper;  /* started */
+    int quit;
+    pthread_t tid;
 };
 
 static double
@@ -1447,71 +1456,204 @@ seconds_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void *
-epool_run(void *arg)
+static void
+etask_run(struct etask *k)
 {
-    struct epool *p = arg;
-    size_t i;
+    double t0 = seconds_now();
 
-    while ((i = atomic_fetch_add(&p->next, 1)) < p->n) {
-        struct etask *k = &p->t[p->ord[i]];
-        double t0 = seconds_now();
-        if (k->fj)
-            fjob_run(k->fj);
-        else if (k->y)
-            k->rc = svy_design_means(k->out, k->d, k->y, k->by, k->subset,
-                                     &k->eo, &k->err);
-        else
-            k->rc = svy_design_props(k->out, k->d, k->f, k->by, k->subset,
-                                     &k->eo, &k->err);
-        k->secs = seconds_now() - t0;
+    if (k->fj)
+        fjob_run(k->fj);
+    else if (k->y)
+        k->rc = svy_design_means(k->out, k->d, k->y, k->by, k->subset, &k->eo,
+                                 &k->err);
+    else
+        k->rc = svy_design_props(k->out, k->d, k->f, k->by, k->subset, &k->eo,
+                                 &k->err);
+    k->secs = seconds_now() - t0;
+}
+
+/* Take the next task and run it, the lock held around (not during) it. */
+static void
+tpool_step(struct tpool *p)
+{
+    struct etask *k = p->q[p->head++];
+
+    if (p->sync)
+        pthread_mutex_unlock(&p->mu);
+    etask_run(k);
+    if (p->sync) {
+        pthread_mutex_lock(&p->mu);
+        k->done = 1;
+        pthread_cond_broadcast(&p->cv);
+    } else {
+        k->done = 1;
     }
+}
+
+static void *
+tpool_main(void *arg)
+{
+    struct tpool *p = arg;
+
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->head == p->n && !p->quit)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->head == p->n)
+            break;
+        tpool_step(p);
+    }
+    pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
 /*
- * Run the tasks in order 'ord' (their results and errors are theirs).
- * Taken longest first, the two threads end near together (each table
- * waits for its last call).
+ * Queue 'n' tasks, in the order 'ord' (NULL: as they are).  Without room
+ * for them, they are run here (the numbers are the same).
  */
 static void
-epool_go(struct etask *t, const size_t *ord, size_t n, size_t rows)
+tpool_add(struct tpool *p, struct etask *t, const size_t *ord, size_t n)
 {
-    struct epool p = {.t = t, .ord = ord, .n = n};
-    pthread_t tid;
-    int helper;
+    size_t i;
 
-    atomic_init(&p.next, 0);
-    helper = n > 1 && rows >= POOL_ROWS &&
-             pthread_create(&tid, NULL, epool_run, &p) == 0;
-    epool_run(&p);
-    if (helper)
-        pthread_join(tid, NULL);
+    if (!p->sync && p->rows >= POOL_ROWS &&
+        pthread_mutex_init(&p->mu, NULL) == 0) {
+        if (pthread_cond_init(&p->cv, NULL) != 0)
+            pthread_mutex_destroy(&p->mu);
+        else
+            p->sync = 1;
+        if (p->sync && pthread_create(&p->tid, NULL, tpool_main, p) == 0)
+            p->helper = 1;
+    }
+    if (p->sync)
+        pthread_mutex_lock(&p->mu);
+    if (p->head == p->n)
+        p->head = p->n = 0;
+    if (p->n + n > p->cap) {
+        void *q = p->q;
+        if (svy_mem_grow(&q, &p->cap, p->n + n, sizeof(*p->q)) < 0) {
+            if (p->sync)
+                pthread_mutex_unlock(&p->mu);
+            for (i = 0; i < n; i++) {
+                etask_run(&t[ord ? ord[i] : i]);
+                t[ord ? ord[i] : i].done = 1;
+            }
+            return;
+        }
+        p->q = q;
+    }
+    for (i = 0; i < n; i++)
+        p->q[p->n++] = &t[ord ? ord[i] : i];
+    if (p->sync) {
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+/* Run queued tasks until tasks t[0..n) are done. */
+static void
+tpool_until(struct tpool *p, const struct etask *t, size_t n)
+{
+    size_t i = 0;
+
+    if (p->sync)
+        pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (i < n && t[i].done)
+            i++;
+        if (i == n)
+            break;
+        if (p->head < p->n)
+            tpool_step(p);
+        else if (p->sync)
+            pthread_cond_wait(&p->cv, &p->mu);
+        else
+            break; /* cannot happen: without a helper, queued or done */
+    }
+    if (p->sync)
+        pthread_mutex_unlock(&p->mu);
+}
+
+/* Run what is queued, stop the helper. */
+static void
+tpool_end(struct tpool *p)
+{
+    if (p->sync)
+        pthread_mutex_lock(&p->mu);
+    while (p->head < p->n)
+        tpool_step(p);
+    if (p->sync) {
+        p->quit = 1;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        if (p->helper)
+            pthread_join(p->tid, NULL);
+        pthread_cond_destroy(&p->cv);
+        pthread_mutex_destroy(&p->mu);
+    }
+    free(p->q);
+    memset(p, 0, sizeof(*p));
 }
 
 /*
- * One table: proportions of factor 'f' of variable x->var (when y is
- * NULL; the table frees f) or means/totals of 'y'.  'next' (or NULL) is
- * the next table's factor, built meanwhile.
+ * A table whose calls are queued: what its records need once they are
+ * done (the ctx fields of the table, which the next table has changed).
+ */
+struct ptable {
+    size_t table;
+    const char *title, *stat, *var;
+    double *y;     /* means or totals of these, or */
+    svy_factor *f; /* proportions of this factor */
+    int use_total, own_total;
+    svy_estimates **eb; /* each banner variable's, then the total's */
+    struct etask *tk;
+    size_t nb, nt; /* banner variables, tasks */
+};
+
+static void
+ptable_release(struct ptable *pt)
+{
+    for (size_t i = 0; pt->eb && i <= pt->nb; i++)
+        svy_estimates_free(pt->eb[i]);
+    free(pt->eb);
+    free(pt->tk);
+    free(pt->y);
+    svy_factor_free(pt->f);
+    memset(pt, 0, sizeof(*pt));
+}
+
+/*
+ * Queue the calls of one table: proportions of factor 'f' (when y is
+ * NULL) or means/totals of 'y', of variable x->var; 'pt' takes both.
+ * 'alone': no task is queued after them before they are done.
  */
 static svy_status
-one_table(ctx *x, const svy_design *d, const double *y, svy_factor *f,
-          int use_total, struct fjob *next, svy_err *err)
+table_start(ctx *x, struct tpool *p, const svy_design *d, double *y,
+            svy_factor *f, int use_total, int alone, struct ptable *pt,
+            svy_err *err)
 {
     const svy_tab_opts *o = x->o;
-    svy_estimates *e0 = NULL, **eb = NULL;
-    struct etask *tk = NULL;
-    svy_status rc = SVY_OK;
-    size_t i, k, nb = x->cols->n, nt = 0, *ord = NULL;
+    size_t i, k, nb = x->cols->n, nt = 0, ord[64], *po = ord;
     /* proportions: the total from a banner variable's sums (below) */
     int own_total = y || x->whole < 0;
 
-    eb = calloc(nb + 1, sizeof(*eb));
-    tk = calloc(nb + 2, sizeof(*tk));
-    ord = calloc(nb + 2, sizeof(*ord));
-    if (eb == NULL || tk == NULL || ord == NULL) {
-        rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
-        goto out;
+    memset(pt, 0, sizeof(*pt));
+    pt->table = x->table;
+    pt->title = x->title;
+    pt->stat = x->stat;
+    pt->var = x->var;
+    pt->y = y;
+    pt->f = f;
+    pt->use_total = use_total;
+    pt->own_total = own_total;
+    pt->nb = nb;
+    pt->eb = calloc(nb + 2, sizeof(*pt->eb));
+    pt->tk = calloc(nb + 2, sizeof(*pt->tk));
+    if (nb + 2 > sizeof(ord) / sizeof(ord[0]))
+        po = calloc(nb + 2, sizeof(*po));
+    if (pt->eb == NULL || pt->tk == NULL || po == NULL) {
+        ptable_release(pt);
+        return svy_err_set(err, SVY_ENOMEM, "out of memory");
     }
     /*
      * The banner calls first (they cost most), then the total column,
@@ -1520,7 +1662,7 @@ one_table(ctx *x, const svy_design *d, const double *y, svy_factor *f,
      * banner variable estimates all its columns at once.
      */
     for (i = 0; i < nb + own_total; i++, nt++) {
-        struct etask *tj = &tk[nt];
+        struct etask *tj = &pt->tk[nt];
         tj->d = d;
         tj->y = y;
         tj->f = f;
@@ -1531,28 +1673,52 @@ one_table(ctx *x, const svy_design *d, const double *y, svy_factor *f,
         tj->eo.flags = SVY_EST_ONE_THREAD;
         if (i < nb)
             tj->eo.flags |= SVY_EST_COV | (y ? 0 : SVY_EST_CHISQ);
-        tj->out = i < nb ? &eb[i] : &e0;
+        tj->out = &pt->eb[i];
         tj->err = (svy_err)SVY_ERR_INIT;
     }
-    if (next)
-        tk[nt++].fj = next;
-    else if (nt == 1) /* one call alone: it may have both threads */
-        tk[0].eo.flags &= ~SVY_EST_ONE_THREAD;
+    if (alone && nt == 1) /* one call alone: it may have both threads */
+        pt->tk[0].eo.flags &= ~SVY_EST_ONE_THREAD;
+    pt->nt = nt;
     /*
      * Longest first, by what each banner variable's call took on the last
-     * table (the first table: in order); the total, then the factor last.
-     * The order changes no number, only when the threads are done.
+     * table done (the first tables: in order); the total, then the factor
+     * last.  The order changes no number, only when the threads are done.
      */
     for (i = 0; i < nt; i++) {
-        for (k = i; i < nb && k > 0 && x->secs[ord[k - 1]] < x->secs[i]; k--)
-            ord[k] = ord[k - 1];
-        ord[k] = i;
+        for (k = i; i < nb && k > 0 && x->secs[po[k - 1]] < x->secs[i]; k--)
+            po[k] = po[k - 1];
+        po[k] = i;
     }
-    epool_go(tk, ord, nt, svy_design_nrows(d));
+    tpool_add(p, pt->tk, po, nt);
+    if (po != ord)
+        free(po);
+    return SVY_OK;
+}
+
+/*
+ * The records of a table whose calls were queued by table_start, once
+ * they are done; 'pt' is released.
+ */
+static svy_status
+table_finish(ctx *x, struct tpool *p, const svy_design *d, struct ptable *pt,
+             svy_err *err)
+{
+    const svy_tab_opts *o = x->o;
+    size_t i, k, nb = x->cols->n;
+    size_t table = x->table;
+    const char *title = x->title, *stat = x->stat, *var = x->var;
+    svy_estimates *e0, **eb = pt->eb;
+    svy_status rc = SVY_OK;
+
+    tpool_until(p, pt->tk, pt->nt);
+    x->table = pt->table;
+    x->title = pt->title;
+    x->stat = pt->stat;
+    x->var = pt->var;
     for (i = 0; i < nb; i++)
-        x->secs[i] = tk[i].secs;
-    for (i = !own_total; i <= nb; i++) { /* the total's error first */
-        struct etask *tj = &tk[i == 0 ? nb : i - 1];
+        x->secs[i] = pt->tk[i].secs;
+    for (i = !pt->own_total; i <= nb; i++) { /* the total's error first */
+        struct etask *tj = &pt->tk[i == 0 ? nb : i - 1];
         if ((rc = tj->rc) != SVY_OK) {
             if (err)
                 *err = tj->err;
@@ -1564,32 +1730,32 @@ one_table(ctx *x, const svy_design *d, const double *y, svy_factor *f,
      * row out (the same numbers to rounding, a quarter of the passes
      * saved); else, as when that call kept too few covariances, its own.
      */
-    if (!own_total) {
+    if (!pt->own_total) {
         svy_est_opts eo = {.level = x->tab->meta.level, .ci = o->ci};
-        if (svy_estimates_total(&e0, eb[x->whole], &eo, NULL) != SVY_OK &&
-            (rc = svy_design_props(&e0, d, f, NULL, x->subset, &eo, err)))
+        if (svy_estimates_total(&eb[nb], eb[x->whole], &eo, NULL) != SVY_OK &&
+            (rc = svy_design_props(&eb[nb], d, pt->f, NULL, x->subset, &eo,
+                                   err)))
             goto out;
     }
+    e0 = eb[nb];
     for (k = 0; k < svy_estimates_nrows(e0); k++) {
         /* a variable with no value has one row, the one of its base */
-        const char *code = f ? svy_factor_level(f, k) : NULL;
+        const char *code = pt->f ? svy_factor_level(pt->f, k) : NULL;
         const char *label = code ? value_label(o, x->var, code) : "";
         if (code == NULL)
             code = "";
-        if ((rc = add_row(x, e0, eb, k, code, label, use_total, err)))
+        if ((rc = add_row(x, e0, eb, k, code, label, pt->use_total, err)))
             goto out;
     }
-    if (f && (rc = net_rows(x, d, f, err)) != SVY_OK)
+    if (pt->f && (rc = net_rows(x, d, pt->f, err)) != SVY_OK)
         goto out;
     rc = add_tests(x, eb, err);
 out:
-    for (i = 0; eb && i < nb; i++)
-        svy_estimates_free(eb[i]);
-    free(eb);
-    free(tk);
-    free(ord);
-    svy_estimates_free(e0);
-    svy_factor_free(f);
+    x->table = table;
+    x->title = title;
+    x->stat = stat;
+    x->var = var;
+    ptable_release(pt);
     return rc;
 }
 
@@ -1598,17 +1764,22 @@ static svy_status
 tables(ctx *x, const list *l, const char *stat, const svy_design *d,
        const svy_table *t, svy_err *err)
 {
-    svy_status rc = SVY_OK;
+    svy_status rc = SVY_OK, frc;
     int flags = x->o->base_all ? SVY_FACTOR_KEEP_USER_MISSING : 0;
     struct fjob job = {.t = t, .flags = flags};
-    size_t ahead = next_prop(x, l, stat, 0); /* job's table, if built */
-    int built = 0;
+    struct etask ft = {.fj = &job};          /* the task building job.f */
+    size_t ahead = next_prop(x, l, stat, 0); /* job's table, if queued */
+    int built = 0;                           /* and it is */
+    struct tpool p = {.rows = svy_design_nrows(d)};
+    struct ptable pend = {0}; /* queued, its records not yet made */
+    int queued = 0;
 
     for (size_t i = 0; i < l->n && rc == SVY_OK; i++) {
         const spec_group *mr =
             strcmp(stat, "prop") == 0 ? spec_mrset(x->spec, l->names[i]) : NULL;
         double *y = NULL;
         svy_factor *f = NULL;
+        struct ptable cur;
         x->table++;
         x->stat = stat;
         const char *own =
@@ -1622,14 +1793,19 @@ tables(ctx *x, const list *l, const char *stat, const svy_design *d,
             rc = svy_err_set(err, SVY_ENOMEM, "out of memory");
             break;
         }
-        if (mr) {
-            rc = mrset_table(x, d, t, mr, err);
+        if (mr) { /* made here: the table before first */
+            if (queued)
+                rc = table_finish(x, &p, d, &pend, err);
+            queued = 0;
+            if (rc == SVY_OK)
+                rc = mrset_table(x, d, t, mr, err);
             continue;
         }
         if (strcmp(stat, "prop") != 0) {
             if ((rc = svy_design_values(&y, t, x->var, NULL, 0, err)))
-                return rc;
+                break;
         } else if (i == ahead && built) {
+            tpool_until(&p, &ft, 1);
             built = 0;
             f = job.f;
             job.f = NULL;
@@ -1641,16 +1817,32 @@ tables(ctx *x, const list *l, const char *stat, const svy_design *d,
         } else if ((rc = svy_factor_new(&f, t, x->var, NULL, flags, err))) {
             break;
         }
-        /* the next table's factor meanwhile */
-        built = f && (ahead = next_prop(x, l, stat, i + 1)) < l->n;
-        if (built) {
+        /* the next table's factor meanwhile, after this table's calls */
+        int build = f && (ahead = next_prop(x, l, stat, i + 1)) < l->n;
+        if ((rc = table_start(x, &p, d, y, f, strcmp(stat, "total") == 0,
+                              !build, &cur, err)) != SVY_OK) {
+            free(y);
+            svy_factor_free(f);
+            break;
+        }
+        if (build) {
             job.var = l->names[ahead];
             job.f = NULL;
+            ft.done = 0;
+            tpool_add(&p, &ft, NULL, 1);
+            built = 1;
         }
-        rc = one_table(x, d, y, f, strcmp(stat, "total") == 0,
-                       built ? &job : NULL, err);
-        free(y);
+        if (queued)
+            rc = table_finish(x, &p, d, &pend, err);
+        pend = cur;
+        queued = 1;
     }
+    if (queued) {
+        frc = table_finish(x, &p, d, &pend, rc == SVY_OK ? err : NULL);
+        if (rc == SVY_OK)
+            rc = frc;
+    }
+    tpool_end(&p);
     svy_factor_free(job.f); /* an error stopped the tables: not used */
     return rc;
 }

@@ -541,34 +541,18 @@ test_tab_adjust(void)
 }
 
 /*
- * A filter is a domain: the total column under "sex == 2" has the
- * estimate and standard error of the sex = 2 column of the unfiltered
- * banner (same design, same PSUs), not those of the subset cut out of
- * the file, whose strata would lose PSUs.
+ * 'n' rows of a stratified cluster sample (4 strata, PSUs of 10), banner
+ * variables a (3 levels) and b (2), questions q1, q2 (5 codes) and q3
+ * (1, 2, or empty in a tenth of the rows).
  */
-/*
- * Large enough for the tasks' helper thread (POOL_ROWS) and the next
- * table's factor built meanwhile, and for each call's two halves: every
- * banner proportion, SE and Rao-Scott F of svy_tab_run equals, to the
- * bit, the one a direct svy_design_props call gives; the total column,
- * made from banner a's sums (svy_estimates_total: a has no missing
- * value), to rounding.
- */
-static void
-test_tab_large(void)
+static svy_table *
+large_fixture(size_t n)
 {
-    const size_t n = 80000;
-    static const char *const qs[] = {"q1", "q2", "q3"}, *const bs[] = {"a",
-                                                                       "b"};
     svy_buf csv = SVY_BUF_INIT;
     svy_table *t;
-    svy_tab_opts o = {0};
-    svy_design_opts dop = {.weight = "w", .strata = "h", .cluster = {"psu"}};
-    svy_tab *tab = NULL;
-    svy_design *d = NULL;
     svy_err err = SVY_ERR_INIT;
     uint64_t x = 88172645463325252ULL;
-    size_t i, q, b, k, j, bad = 0, seen = 0;
+    size_t i, k;
     char line[96];
 
     CHECK_INT(svy_buf_puts(&csv, "h,psu,w,a,b,q1,q2,q3\n"), SVY_OK);
@@ -589,6 +573,30 @@ test_tab_large(void)
     t = fixture(csv.data);
     svy_buf_release(&csv);
     CHECK_INT(svy_table_infer_types(t, NULL, &err), SVY_OK);
+    return t;
+}
+
+/*
+ * Large enough for the tasks' helper thread (POOL_ROWS) and the next
+ * table's factor built meanwhile, and for each call's two halves: every
+ * banner proportion, SE and Rao-Scott F of svy_tab_run equals, to the
+ * bit, the one a direct svy_design_props call gives; the total column,
+ * made from banner a's sums (svy_estimates_total: a has no missing
+ * value), to rounding.
+ */
+static void
+test_tab_large(void)
+{
+    static const char *const qs[] = {"q1", "q2", "q3"}, *const bs[] = {"a",
+                                                                       "b"};
+    svy_table *t = large_fixture(80000);
+    svy_tab_opts o = {0};
+    svy_design_opts dop = {.weight = "w", .strata = "h", .cluster = {"psu"}};
+    svy_tab *tab = NULL;
+    svy_design *d = NULL;
+    svy_err err = SVY_ERR_INIT;
+    size_t i, q, b, k, j, bad = 0, seen = 0;
+
     o.weight = "w";
     o.strata = "h";
     o.cluster = "psu";
@@ -673,6 +681,12 @@ test_tab_large(void)
     svy_table_free(t);
 }
 
+/*
+ * A filter is a domain: the total column under "sex == 2" has the
+ * estimate and standard error of the sex = 2 column of the unfiltered
+ * banner (same design, same PSUs), not those of the subset cut out of
+ * the file, whose strata would lose PSUs.
+ */
 static void
 test_tab_filter(void)
 {
@@ -1006,6 +1020,83 @@ test_tab_spec_run(void)
     CHECK(s == NULL);
 }
 
+/* Cells [i0, i0 + n) of 'a' are cells [j0, j0 + n) of 'b', bit for bit. */
+static size_t
+same_cells(const svy_tab *a, size_t i0, const svy_tab *b, size_t j0, size_t n)
+{
+    size_t bad = 0;
+
+    for (size_t k = 0; k < n; k++) {
+        const svy_tab_cell *x = svy_tab_cell_at(a, i0 + k);
+        const svy_tab_cell *y = svy_tab_cell_at(b, j0 + k);
+        bad += strcmp(x->stat, y->stat) != 0 ||
+               strcmp(x->row_var, y->row_var) != 0 ||
+               strcmp(x->row_code, y->row_code) != 0 ||
+               strcmp(x->col_var, y->col_var) != 0 ||
+               strcmp(x->col_code, y->col_code) != 0 ||
+               strcmp(x->title, y->title) != 0 || strcmp(x->sig, y->sig) ||
+               memcmp(&x->estimate, &y->estimate, sizeof(double)) != 0 ||
+               memcmp(&x->se, &y->se, sizeof(double)) != 0 ||
+               memcmp(&x->deff, &y->deff, sizeof(double)) != 0;
+    }
+    return bad;
+}
+
+/*
+ * The calls are queued across tables (the next table's start while the
+ * last calls of one run) and a multiple-response table is made between
+ * two queued ones.  On data large enough for the helper, the records come
+ * table by table in the spec's order, each table's as when it is run
+ * alone (same numbers, bit for bit, under its own number and title).
+ */
+static void
+test_tab_large_order(void)
+{
+    static const char *const alone[] = {"table q1 by a,b\n",
+                                        "mrset m \"M\" = q1,q2\n"
+                                        "table m by a,b\n",
+                                        "table q2 by a,b\n",
+                                        "table q3 by a,b\n"};
+    svy_table *t = large_fixture(80000);
+    svy_tab_opts o = {0};
+    svy_tab *all = NULL, *one = NULL;
+    svy_tab_spec *s;
+    svy_err err = SVY_ERR_INIT;
+    svy_status rc;
+    size_t i, k, at = 0, n;
+
+    o.weight = "w";
+    o.strata = "h";
+    o.cluster = "psu";
+    o.spec_name = "tables.txt";
+    s = spec("mrset m \"M\" = q1,q2\ntable q1,m,q2,q3 by a,b\n", &rc, &err);
+    CHECK_INT(rc, SVY_OK);
+    o.spec = s;
+    CHECK_INT(svy_tab_run(&all, t, &o, &err), SVY_OK);
+    svy_tab_spec_free(s);
+    for (k = 0; all && k < 4; k++) {
+        s = spec(alone[k], &rc, &err);
+        o.spec = s;
+        CHECK_INT(svy_tab_run(&one, t, &o, &err), SVY_OK);
+        n = one ? svy_tab_ncells(one) : 0;
+        CHECK(n > 0 && at + n <= svy_tab_ncells(all));
+        if (n > 0 && at + n <= svy_tab_ncells(all)) {
+            CHECK_INT(same_cells(all, at, one, 0, n), 0);
+            for (i = at; i < at + n; i++)
+                if (svy_tab_cell_at(all, i)->table != k + 1)
+                    break;
+            CHECK_INT(i, at + n);
+        }
+        at += n;
+        svy_tab_free(one);
+        one = NULL;
+        svy_tab_spec_free(s);
+    }
+    CHECK(all && at == svy_tab_ncells(all));
+    svy_tab_free(all);
+    svy_table_free(t);
+}
+
 static const struct check_case cases[] = {
     CASE(test_tab_apistrat_r),   CASE(test_tab_letters),
     CASE(test_tab_letters_wide), CASE(test_tab_refusals),
@@ -1014,7 +1105,7 @@ static const struct check_case cases[] = {
     CASE(test_tab_text_lang),    CASE(test_tab_adjust),
     CASE(test_tab_large),        CASE(test_tab_filter),
     CASE(test_tab_calibrated_r), CASE(test_tab_spec_errors),
-    CASE(test_tab_spec_run),
+    CASE(test_tab_spec_run),     CASE(test_tab_large_order),
 };
 
 CHECK_MAIN(cases)
