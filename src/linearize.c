@@ -1206,25 +1206,56 @@ struct pwork {
  * address for the three sums of a row): the run's weight, and over every
  * run the squared weights and the rows.  Entries are the cells, then
  * C + j for rows of domain j not valid on the variable.  The entries
- * touched are listed in idx (returns how many; an entry is listed when
- * its 'on' is not yet 'stamp', a number no other run of the pass uses);
- * rows of weight 0 are counted per domain in zrows.  Flags are 32-bit:
- * stores through a char pointer could alias anything and would make the
- * compiler reload every pointer.
+ * touched are listed in idx (returns how many): an entry is listed when
+ * its run weight is still 0, as weights are never negative and rows of
+ * weight 0 only counted per domain in zrows.  The caller sets the run
+ * weights of the listed entries back to 0.
+ *
+ * Banner calls (a 'by', no subset) take a loop of their own: it is the
+ * hottest of svy-tab, and without the subset's and the total's tests the
+ * compiler keeps its pointers in registers.  Both loops add the same
+ * numbers in the same order.
  */
 static size_t
 props_run(const svy_design *d, const struct svy_job *jb, size_t C, size_t K,
-          size_t r, uint32_t stamp, double *restrict cs, uint32_t *restrict on,
-          uint32_t *restrict idx, double *restrict zrows, size_t *nsub,
-          int *anyw)
+          size_t r, double *restrict cs, uint32_t *restrict idx,
+          double *restrict zrows, size_t *nsub, int *anyw)
 {
     const unsigned char *sub = jb->subset;
     const int *by = jb->by, *var = jb->var;
     const double *W = d->w;
-    size_t i, n = 0, ns = 0, i1 = d->run_pos[r + 1];
+    size_t i, n = 0, ns = 0, i0 = d->run_pos[r], i1 = d->run_pos[r + 1];
+    size_t zero = 0;
     int any = 0;
 
-    for (i = d->run_pos[r]; i < i1; i++) {
+    if (sub == NULL && by != NULL) {
+        for (i = i0; i < i1; i++) {
+            double w = W[i], *c;
+            int j = by[i], v;
+            size_t e;
+
+            if (w == 0) { /* in the domain's rows, nothing else */
+                zero++;
+                if (j >= 0)
+                    zrows[j]++;
+                continue;
+            }
+            if (j < 0)
+                continue;
+            v = var[i];
+            e = v < 0 ? C + (size_t)j : (size_t)j * K + (size_t)v;
+            c = cs + 3 * e;
+            idx[n] = (uint32_t)e; /* listed once, without a branch */
+            n += c[0] == 0;
+            c[0] += w;
+            c[1] += w * w;
+            c[2]++;
+        }
+        *nsub = i1 - i0;
+        *anyw = zero < i1 - i0;
+        return n;
+    }
+    for (i = i0; i < i1; i++) {
         double w = W[i], *c;
         int j, v;
         size_t e;
@@ -1236,16 +1267,15 @@ props_run(const svy_design *d, const struct svy_job *jb, size_t C, size_t K,
         j = by ? by[i] : 0;
         if (j < 0)
             continue;
-        if (w == 0) { /* in the domain's rows, nothing else */
+        if (w == 0) {
             zrows[j]++;
             continue;
         }
         v = var[i];
         e = v < 0 ? C + (size_t)j : (size_t)j * K + (size_t)v;
-        idx[n] = (uint32_t)e; /* listed once, without a branch */
-        n += on[e] != stamp;
-        on[e] = stamp;
         c = cs + 3 * e;
+        idx[n] = (uint32_t)e;
+        n += c[0] == 0;
         c[0] += w;
         c[1] += w * w;
         c[2]++;
@@ -1269,8 +1299,8 @@ props_rows(void *arg)
     double *xv = cs ? cs + 3 * E : NULL;
     uint32_t *idx = svy_mem_alloc(2 * E + D + 1, sizeof(uint32_t));
     uint32_t *didx = idx ? idx + 2 * E : NULL;
-    uint32_t *on = svy_mem_calloc(E + 2 * D + 1, sizeof(uint32_t));
-    uint32_t *dmark = on ? on + E : NULL, *dval = on ? dmark + D : NULL;
+    uint32_t *dmark = svy_mem_calloc(2 * D + 1, sizeof(uint32_t));
+    uint32_t *dval = dmark ? dmark + D : NULL;
     uint32_t *str_sub = pw->str_sub, *str_dom = pw->str_dom;
     uint32_t *str_val = pw->str_val;
     double *TW = pw->lin, *TW2 = TW + E, *TN = TW2 + E, *npsu = TN + E,
@@ -1278,7 +1308,7 @@ props_rows(void *arg)
     double rows_sub = 0, npsu_sub = 0;
     int bits = D <= 64; /* domains as bits of a word: no memory chain */
 
-    if (!cs || !idx || !on) {
+    if (!cs || !idx || !dmark) {
         pw->failed = 1;
         goto out;
     }
@@ -1289,8 +1319,7 @@ props_rows(void *arg)
         uint64_t dall = 0, dok = 0;
         int anyw;
 
-        n = props_run(d, pw->jb, C, K, r, stamp, cs, on, idx, zrows, &nsub,
-                      &anyw);
+        n = props_run(d, pw->jb, C, K, r, cs, idx, zrows, &nsub, &anyw);
         rows_sub += (double)nsub;
         if (anyw) {
             npsu_sub++;
@@ -1356,7 +1385,7 @@ props_rows(void *arg)
 out:
     free(cs);
     free(idx);
-    free(on);
+    free(dmark);
     return NULL;
 }
 
@@ -1433,11 +1462,11 @@ props_recentre(const svy_design *d, const struct svy_job *jb,
     memset(ws, 0, RECENTRE_WS(C, D) * sizeof(double));
     memset(on, 0, E * sizeof(uint32_t));
     for (p = p0; p < p1; p++) {
-        n = props_run(d, jb, C, K, d->psu_run[p], ++stamp, cs, on, idx, dum,
-                      &nsub, &anyw);
+        n = props_run(d, jb, C, K, d->psu_run[p], cs, idx, dum, &nsub, &anyw);
+        ++stamp;
         for (x = 0, nl = 0; x < n; x++) { /* the cells; invalid rows out */
             if (idx[x] < C)
-                idx[nl++] = idx[x];
+                on[idx[nl++] = idx[x]] = stamp;
             else
                 cs[3 * idx[x]] = 0;
         }
