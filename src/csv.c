@@ -423,10 +423,16 @@ utf8_leads(const char *s, size_t n)
 static int
 undecided_pick(const char *s, size_t n, int at_eof, svy_encoding *enc)
 {
-    size_t i, k, win;
+    size_t i = 0, k, win;
     int incomplete;
 
-    for (i = 0; i < n && !((unsigned char)s[i] & 0x80); i++)
+    for (; i + 8 <= n; i += 8) { /* ASCII eight bytes at a time */
+        uint64_t w;
+        memcpy(&w, s + i, sizeof(w));
+        if (w & 0x8080808080808080ULL)
+            break;
+    }
+    for (; i < n && !((unsigned char)s[i] & 0x80); i++)
         ;
     if (i == n)
         return 0;
@@ -473,6 +479,7 @@ struct feed {
     int at_start;           /* libcsv is between records */
     size_t quotes;          /* quote bytes given to libcsv */
     unsigned char cls[256]; /* PLAIN_* class of each byte */
+    uint64_t delims;        /* the delimiter in each byte */
     svy_buf line;           /* a plain line, fields NUL-ended */
     size_t *ends;           /* end of each field in 'line' */
     size_t ecap;
@@ -480,6 +487,7 @@ struct feed {
 
 #define PLAIN_DELIM 1 /* ends a field */
 #define PLAIN_NOT 2   /* the line goes to libcsv */
+#define PLAIN_BLANK 4 /* a blank: a field may need libcsv's trimming */
 
 /* Set up the plain-line path for delimiter 'delim'. */
 static void
@@ -491,7 +499,9 @@ plain_init(struct feed *f, char delim)
     f->at_start = 1;
     memset(f->cls, 0, sizeof(f->cls));
     f->cls['"'] = f->cls['\r'] = f->cls['\n'] = f->cls['\0'] = PLAIN_NOT;
+    f->cls[' '] = f->cls['\t'] = PLAIN_BLANK;
     f->cls[(unsigned char)delim] = PLAIN_DELIM;
+    f->delims = (unsigned char)delim * 0x0101010101010101ULL;
 }
 
 /*
@@ -507,11 +517,12 @@ static size_t
 plain_lines(struct feed *f, const char *s, size_t n)
 {
     struct reader *r = &f->r;
+    const unsigned char *cls = f->cls;
     const char *p = s, *end = s + n;
 
     while (p < end && r->rc == SVY_OK) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t len, i, k = 0, from = 0;
+        size_t len, i, k = 0, from = 0, *ends;
         unsigned char any = 0;
         int crlf;
         char *q;
@@ -522,55 +533,69 @@ plain_lines(struct feed *f, const char *s, size_t n)
         crlf = len > 0 && p[len - 1] == '\r';
         len -= (size_t)crlf;
         if (len > 0) {
-            if (f->line.cap < len + 1 &&
-                svy_buf_grow(&f->line, len + 1 - f->line.len) != SVY_OK)
-                break; /* libcsv's path reports the lack of memory */
-            q = f->line.data;
-            for (i = 0; i < len; i++) {
-                unsigned char c = (unsigned char)p[i], k2 = f->cls[c];
-                q[i] = (char)c;
-                any |= k2;
-                if (k2 == PLAIN_DELIM) {
-                    if (k == f->ecap) {
-                        void *e = f->ends;
-                        if (svy_mem_grow(&e, &f->ecap, k + 1,
-                                         sizeof(*f->ends)) < 0)
-                            return (size_t)(p - s);
-                        f->ends = e;
-                    }
-                    f->ends[k++] = i;
-                }
+            /* Room for a field per byte: no test in the loop. */
+            if (f->ecap < len + 1) {
+                void *e = f->ends;
+                if (svy_mem_grow(&e, &f->ecap, len + 1, sizeof(*f->ends)) < 0)
+                    break; /* libcsv's path reports the lack of memory */
+                f->ends = e;
+            }
+            ends = f->ends;
+            i = 0;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                            \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            for (; i + 8 <= len; i += 8) { /* eight bytes at a time */
+                uint64_t w, m;
+                memcpy(&w, p + i, sizeof(w));
+                /* A byte below 0x23 (NUL, TAB, CR, blank, quote) sends
+                 * the rest to the loop below (the test is exact for
+                 * whether there is one, not for which); else the top
+                 * bit of each delimiter byte, as in count_lf. */
+                if ((w - 0x2323232323232323ULL) & ~w & 0x8080808080808080ULL)
+                    break;
+                w ^= f->delims;
+                m = ~(((w & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) |
+                      w | 0x7f7f7f7f7f7f7f7fULL);
+                for (; m != 0; m &= m - 1)
+                    ends[k++] = i + (size_t)(__builtin_ctzll(m) >> 3);
+            }
+#endif
+            for (; i < len; i++) { /* each byte's end is a field's */
+                unsigned char c = cls[(unsigned char)p[i]];
+                any |= c;
+                ends[k] = i;
+                k += c == PLAIN_DELIM;
             }
             if (any & PLAIN_NOT)
                 break;
-            if (k == f->ecap) {
-                void *e = f->ends;
-                if (svy_mem_grow(&e, &f->ecap, k + 1, sizeof(*f->ends)) < 0)
-                    break;
-                f->ends = e;
-            }
-            f->ends[k++] = len;
+            ends[k++] = len;
             /* A blank at either end of a field: libcsv trims it. */
-            for (i = 0; i < k; i++) {
-                size_t e = f->ends[i];
-                if (e > from && (q[from] == ' ' || q[from] == '\t' ||
-                                 q[e - 1] == ' ' || q[e - 1] == '\t'))
+            for (i = 0; (any & PLAIN_BLANK) && i < k; i++) {
+                size_t e = ends[i];
+                if (e > from && (p[from] == ' ' || p[from] == '\t' ||
+                                 p[e - 1] == ' ' || p[e - 1] == '\t'))
                     break;
                 from = e + 1;
             }
-            if (i < k)
+            if ((any & PLAIN_BLANK) && i < k)
                 break;
             start_field(r);
             if (r->line != NULL && r->header_done && k == r->ncols) {
                 int taken = 1;
-                r->rc = r->line(r->ctx, q, len, f->ends, k, &taken, r->err);
+                r->rc = r->line(r->ctx, p, len, ends, k, &taken, r->err);
                 if (taken || r->rc != SVY_OK) {
                     r->field = k;
                     goto record;
                 }
             }
+            /* Field by field: a copy of the line, each field NUL-ended. */
+            if (f->line.cap < len + 1 &&
+                svy_buf_grow(&f->line, len + 1 - f->line.len) != SVY_OK)
+                break;
+            q = f->line.data;
+            memcpy(q, p, len);
             for (i = 0, from = 0; i < k && r->rc == SVY_OK; i++) {
-                size_t e = f->ends[i];
+                size_t e = ends[i];
                 q[e] = '\0';
                 start_field(r);
                 take_field(r, q + from, e - from);

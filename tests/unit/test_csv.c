@@ -1354,6 +1354,94 @@ test_csv_records_large(void)
 }
 
 /*
+ * The plain-line path looks at eight bytes at a time for delimiters and
+ * for the bytes that send a line to libcsv.  On random lines of fields
+ * made of digits, letters, the other delimiter, blanks, tabs and a
+ * two-byte letter (at every offset within the words and lines of every
+ * length), with ',' and with ';', each cell is its field, trimmed of
+ * blanks and tabs as libcsv trims them.
+ */
+static void
+test_csv_plain_words(void)
+{
+    static const char *const bits[] = {
+        "1", "23", "x", ",", ";", " ", "\t", "\xd0\xb6", "-4.5", "abcdefgh"};
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    size_t bad = 0, checked = 0;
+
+    for (int pass = 0; pass < 4; pass++) {
+        char delim = pass % 2 ? ';' : ',';
+        svy_csv_opts opts = {.delim = delim};
+        size_t ncols = 2 + (size_t)pass * 3, rows = 1500, r, c, n = 0;
+        svy_buf b = SVY_BUF_INIT;
+        char **want = calloc(rows * ncols, sizeof(*want));
+        svy_table *t = NULL;
+        svy_err err = SVY_ERR_INIT;
+
+        if (want == NULL)
+            return;
+        for (c = 0; c < ncols; c++) {
+            char name[16];
+            snprintf(name, sizeof(name), "%sc%zu", c ? (char[]){delim, 0} : "",
+                     c);
+            CHECK_INT(svy_buf_puts(&b, name), SVY_OK);
+        }
+        CHECK_INT(svy_buf_puts(&b, "\n"), SVY_OK);
+        for (r = 0; r < rows; r++)
+            for (c = 0; c < ncols; c++) {
+                svy_buf fld = SVY_BUF_INIT;
+                size_t len, from = 0, to;
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                for (len = (size_t)(x >> 60); len > 0; len--) {
+                    const char *bit;
+                    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                    bit = bits[(x >> 40) % 10];
+                    if (*bit != delim)
+                        CHECK_INT(svy_buf_puts(&fld, bit), SVY_OK);
+                }
+                if (c == 0 && fld.len == 0) /* no empty line */
+                    CHECK_INT(svy_buf_puts(&fld, "0"), SVY_OK);
+                if (c > 0)
+                    CHECK_INT(svy_buf_putc(&b, delim), SVY_OK);
+                if (fld.len)
+                    CHECK_INT(svy_buf_append(&b, fld.data, fld.len), SVY_OK);
+                for (to = fld.len; to > 0 && (fld.data[to - 1] == ' ' ||
+                                              fld.data[to - 1] == '\t');
+                     to--)
+                    ;
+                while (from < to &&
+                       (fld.data[from] == ' ' || fld.data[from] == '\t'))
+                    from++;
+                want[n] = malloc(to - from + 1);
+                if (want[n]) {
+                    memcpy(want[n], fld.data + from, to - from);
+                    want[n][to - from] = '\0';
+                }
+                n++;
+                svy_buf_release(&fld);
+                if (c + 1 == ncols)
+                    CHECK_INT(svy_buf_puts(&b, r % 3 ? "\n" : "\r\n"), SVY_OK);
+            }
+        CHECK_INT(read_buf(b.data, b.len, &opts, NULL, &t, &err), SVY_OK);
+        CHECK_INT(t ? svy_table_nrows(t) : 0, rows);
+        for (r = 0; t && r < rows && r < svy_table_nrows(t); r++)
+            for (c = 0; c < ncols; c++) {
+                const svy_column *col = svy_table_col(t, c);
+                checked++;
+                bad += want[r * ncols + c] == NULL ||
+                       strcmp(svy_column_text(col, r), want[r * ncols + c]);
+            }
+        for (r = 0; r < n; r++)
+            free(want[r]);
+        free(want);
+        svy_table_free(t);
+        svy_buf_release(&b);
+    }
+    CHECK_INT(bad, 0);
+    CHECK_INT(checked, 1500 * (2 + 5 + 8 + 11));
+}
+
+/*
  * Lines without quotes, CRs or blank-edged fields are cut without libcsv;
  * every other line goes through it.  Mixed in one file, and with a quoted
  * line break that crosses a read chunk boundary (libcsv is mid-record
@@ -1517,6 +1605,7 @@ out:
 
 static const struct check_case cases[] = {
     CASE(test_csv_plain_lines),
+    CASE(test_csv_plain_words),
     CASE(test_csv_read_typed),
     CASE(test_csv_records),
     CASE(test_csv_records_large),
