@@ -1118,7 +1118,9 @@ struct rbatch {
     svy_buf text; /* records, back to back, no line ends */
     struct rrow *rows;
     size_t nrows, rcap;
-    svy_buf kept;  /* the kept fields, each NUL-terminated */
+    svy_buf kept;  /* the kept fields, each followed by one byte: a NUL,
+                    * or between the fields of a plain line of a table,
+                    * its delimiter (records_line); lengths in klens */
     size_t *klens; /* and their lengths */
     size_t nk, kcap;
     int full; /* handed over and not yet consumed */
@@ -1468,17 +1470,23 @@ records_line(void *ctx, const char *line, size_t len, const size_t *ends,
         b->klens = q;
     }
     if (r->table_only) {
-        /* Every field: the line itself, a NUL at each field's end. */
+        /*
+         * Every field: the line itself and the lengths.  The cells are
+         * pushed by length (relay_consume), so the delimiters stay where
+         * a NUL would go; a NUL ends the line.
+         */
         char *p;
+        size_t *kl = b->klens + b->nk;
         if (b->kept.len + len + 2 > b->kept.cap &&
             svy_buf_grow(&b->kept, len + 1) != SVY_OK)
             return svy_err_set(err, SVY_ENOMEM, "out of memory");
         p = b->kept.data + b->kept.len;
         memcpy(p, line, len);
-        for (j = 0; j < n; j++) {
-            p[ends[j]] = '\0';
-            b->klens[b->nk++] = ends[j] - (j > 0 ? ends[j - 1] + 1 : 0);
-        }
+        p[len] = '\0';
+        kl[0] = ends[0];
+        for (j = 1; j < n; j++)
+            kl[j] = ends[j] - ends[j - 1] - 1;
+        b->nk += n;
         b->kept.len += len + 1;
         return SVY_OK;
     }
