@@ -833,6 +833,8 @@ svy_design_new(svy_design **out, const svy_table *t,
                 d->w[i] *=
                     N2[p] / (double)(d->psu_unit[p + 1] - d->psu_unit[p]);
         }
+    for (i = 0; i < b.n && !d->zero_w; i++)
+        d->zero_w = d->w[i] == 0;
     if ((rc = set_coefs(d, &b, b.fc[0] ? N1 : NULL, N2, err)))
         goto out;
     d->row_psu = b.cc[0] == NULL;

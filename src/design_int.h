@@ -62,6 +62,7 @@ struct svy_design {
      */
     uint32_t *run_pos, *run_psu;
     uint32_t *psu_run; /* npsu: each PSU's run */
+    int zero_w;        /* some row has weight 0 */
     int nan_var;            /* AVERAGE with a lonely SSU: NaN, as R */
     double degf;
     svy_lonely policy;

@@ -1211,10 +1211,12 @@ struct pwork {
  * weight 0 only counted per domain in zrows.  The caller sets the run
  * weights of the listed entries back to 0.
  *
- * Banner calls (a 'by', no subset) take a loop of their own: it is the
- * hottest of svy-tab, and without the subset's and the total's tests the
- * compiler keeps its pointers in registers.  Both loops add the same
- * numbers in the same order.
+ * Banner calls (a 'by', no subset) on a design without weights of 0 take
+ * a loop of their own: it is the hottest of svy-tab, and without the
+ * subset's, the total's and the weight's tests the compiler keeps its
+ * pointers in registers.  Both loops add the same numbers in the same
+ * order.  A run weight is +0 or positive: its bits are 0 until the entry
+ * is touched.
  */
 static size_t
 props_run(const svy_design *d, const struct svy_job *jb, size_t C, size_t K,
@@ -1225,34 +1227,29 @@ props_run(const svy_design *d, const struct svy_job *jb, size_t C, size_t K,
     const int *by = jb->by, *var = jb->var;
     const double *W = d->w;
     size_t i, n = 0, ns = 0, i0 = d->run_pos[r], i1 = d->run_pos[r + 1];
-    size_t zero = 0;
     int any = 0;
 
-    if (sub == NULL && by != NULL) {
+    if (sub == NULL && by != NULL && !d->zero_w) {
         for (i = i0; i < i1; i++) {
             double w = W[i], *c;
             int j = by[i], v;
             size_t e;
+            uint64_t bits;
 
-            if (w == 0) { /* in the domain's rows, nothing else */
-                zero++;
-                if (j >= 0)
-                    zrows[j]++;
-                continue;
-            }
             if (j < 0)
                 continue;
             v = var[i];
             e = v < 0 ? C + (size_t)j : (size_t)j * K + (size_t)v;
             c = cs + 3 * e;
+            memcpy(&bits, c, sizeof(bits));
             idx[n] = (uint32_t)e; /* listed once, without a branch */
-            n += c[0] == 0;
+            n += bits == 0;
             c[0] += w;
             c[1] += w * w;
             c[2]++;
         }
         *nsub = i1 - i0;
-        *anyw = zero < i1 - i0;
+        *anyw = i1 > i0;
         return n;
     }
     for (i = i0; i < i1; i++) {
@@ -1267,7 +1264,7 @@ props_run(const svy_design *d, const struct svy_job *jb, size_t C, size_t K,
         j = by ? by[i] : 0;
         if (j < 0)
             continue;
-        if (w == 0) {
+        if (w == 0) { /* in the domain's rows, nothing else */
             zrows[j]++;
             continue;
         }
