@@ -1313,7 +1313,6 @@ props_rows(void *arg)
         uint32_t p = run_psu[r], h = psu_stratum[p], stamp = (uint32_t)r + 1;
         size_t nsub, n, nl = 0, nd = 0;
         double coef = str_coef[h];
-        uint64_t dall = 0, dok = 0;
         int anyw;
 
         n = props_run(d, pw->jb, C, K, r, cs, idx, zrows, &nsub, &anyw);
@@ -1322,43 +1321,67 @@ props_rows(void *arg)
             npsu_sub++;
             str_sub[h] = 1;
         }
-        for (x = 0; x < n; x++) { /* cells kept in idx, domains marked */
-            size_t e = idx[x], j = e < C ? cj[e] : e - C;
+        /*
+         * Each touched entry's run weight into TW and, for a cell, into xv
+         * (its t), the cells kept in idx; every run weight back to 0; the
+         * domains touched, and those with a valid row, marked.
+         */
+        if (bits) {
+            uint64_t dall = 0, dok = 0;
 
-            TW[e] += cs[3 * e];
-            if (bits) {
-                dall |= (uint64_t)1 << j;
-            } else {
+            for (x = 0; x < n; x++) {
+                size_t e = idx[x];
+                double v = cs[3 * e];
+
+                cs[3 * e] = 0;
+                TW[e] += v;
+                if (e < C) {
+                    dok |= (uint64_t)1 << cj[e];
+                    xv[nl] = v;
+                    idx[nl++] = (uint32_t)e;
+                } else {
+                    dall |= (uint64_t)1 << (e - C);
+                }
+            }
+            for (x = 0, dall |= dok; dall; x++, dall >>= 1) /* as a list */
+                if (dall & 1)
+                    didx[nd++] = (uint32_t)x;
+            for (x = 0; x < nd; x++) {
+                size_t j = didx[x];
+
+                npsu[j]++;
+                str_dom[h * D + j] = 1;
+                if (dok >> j & 1) {
+                    str_val[h * (D + 1) + j] = 1;
+                    str_val[h * (D + 1) + D] = 1;
+                }
+            }
+        } else {
+            for (x = 0; x < n; x++) {
+                size_t e = idx[x], j = e < C ? cj[e] : e - C;
+                double v = cs[3 * e];
+
+                cs[3 * e] = 0;
+                TW[e] += v;
                 didx[nd] = (uint32_t)j;
                 nd += dmark[j] != stamp;
                 dmark[j] = stamp;
-            }
-            if (e < C) {
-                if (bits)
-                    dok |= (uint64_t)1 << j;
-                else
+                if (e < C) {
                     dval[j] = stamp;
-                idx[nl++] = (uint32_t)e;
-            } else {
-                cs[3 * e] = 0;
+                    xv[nl] = v;
+                    idx[nl++] = (uint32_t)e;
+                }
             }
-        }
-        for (x = 0; bits && dall; x++, dall >>= 1) /* the bits, as a list */
-            if (dall & 1)
-                didx[nd++] = (uint32_t)x;
-        for (x = 0; x < nd; x++) {
-            size_t j = didx[x];
+            for (x = 0; x < nd; x++) {
+                size_t j = didx[x];
 
-            npsu[j]++;
-            str_dom[h * D + j] = 1;
-            if (bits ? (dok >> j & 1) : dval[j] == stamp) {
-                str_val[h * (D + 1) + j] = 1;
-                str_val[h * (D + 1) + D] = 1;
+                npsu[j]++;
+                str_dom[h * D + j] = 1;
+                if (dval[j] == stamp) {
+                    str_val[h * (D + 1) + j] = 1;
+                    str_val[h * (D + 1) + D] = 1;
+                }
             }
-        }
-        for (x = 0; x < nl; x++) {
-            xv[x] = cs[3 * idx[x]];
-            cs[3 * idx[x]] = 0;
         }
         if (coef != 0) {
             double *Th = Tsa + (size_t)h * C, *Kh = Kt + (size_t)h * C * C;
