@@ -358,6 +358,7 @@ svy_design_free(svy_design *d)
         free(d->cal->kmm);
         free(d->cal);
     }
+    pthread_mutex_destroy(&d->mu);
     free(d->w);
     free(d->w_ord);
     free(d->rank);
@@ -779,7 +780,9 @@ svy_design_new(svy_design **out, const svy_table *t,
     if ((rc = check_opts(&b, opts, err)))
         goto out;
     d = calloc(1, sizeof(*d));
-    if (d == NULL) {
+    if (d == NULL || pthread_mutex_init(&d->mu, NULL) != 0) {
+        free(d);
+        d = NULL;
         rc = svy_nomem(err);
         goto out;
     }
@@ -839,16 +842,6 @@ svy_design_new(svy_design **out, const svy_table *t,
         goto out;
     d->row_psu = b.cc[0] == NULL;
     set_degf(d);
-    d->w_ord = svy_mem_alloc(b.n + 1, sizeof(double));
-    d->rank = svy_mem_alloc(b.n + 1, sizeof(uint32_t));
-    if (d->w_ord == NULL || d->rank == NULL) {
-        rc = svy_nomem(err);
-        goto out;
-    }
-    for (i = 0; i < b.n; i++) {
-        d->w_ord[i] = d->w[d->order[i]];
-        d->rank[d->order[i]] = (uint32_t)i;
-    }
     /* PSUs as runs of consecutive rows: a new run at every change */
     for (i = 0, runs = 0; i < b.n; i++)
         runs += i == 0 || b.psu[i] != b.psu[i - 1];
@@ -875,6 +868,40 @@ out:
     free(N2);
     build_release(&b);
     svy_design_free(d);
+    return rc;
+}
+
+/*
+ * The order's weights and ranks cost two arrays of n and a pass that
+ * writes all over one of them: built when a call first needs them, not
+ * for the proportions of a file whose PSUs are runs of rows.  'd' is
+ * const to its callers; these are a cache behind its lock.
+ */
+svy_status
+svy_design_ordered(const svy_design *cd, svy_err *err)
+{
+    svy_design *d = (svy_design *)cd;
+    svy_status rc = SVY_OK;
+
+    pthread_mutex_lock(&d->mu);
+    if (d->rank == NULL) {
+        double *w = svy_mem_alloc(d->n + 1, sizeof(double));
+        uint32_t *rank = svy_mem_alloc(d->n + 1, sizeof(uint32_t));
+
+        if (w == NULL || rank == NULL) {
+            free(w);
+            free(rank);
+            rc = svy_nomem(err);
+        } else {
+            for (size_t i = 0; i < d->n; i++) {
+                w[i] = d->w[d->order[i]];
+                rank[d->order[i]] = (uint32_t)i;
+            }
+            d->w_ord = w;
+            d->rank = rank;
+        }
+    }
+    pthread_mutex_unlock(&d->mu);
     return rc;
 }
 

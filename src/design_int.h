@@ -8,6 +8,7 @@
 #ifndef SVY_DESIGN_INT_H
 #define SVY_DESIGN_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,8 +39,10 @@ struct svy_design {
     size_t n;
     double *w;
     uint32_t *order; /* rows grouped by stratum, PSU, SSU */
-    double *w_ord;   /* the weights in that order */
-    uint32_t *rank;  /* each row's position in 'order' */
+    /* Made on first use (svy_design_ordered), under 'mu': */
+    double *w_ord;      /* the weights in that order */
+    uint32_t *rank;     /* each row's position in 'order' */
+    pthread_mutex_t mu; /* calls on two threads may share the design */
     size_t nstrata, npsu, nunit;
     uint32_t *stratum_psu; /* nstrata + 1: first PSU of each stratum */
     uint32_t *psu_unit;    /* npsu + 1: first unit of each PSU */
@@ -177,6 +180,12 @@ void svy_lin_acc_free(struct svy_acc *a);
 
 /* K(i, j), NaN when the accumulator's mode did not keep it. */
 double svy_lin_kget(const struct svy_acc *a, size_t i, size_t j);
+
+/*
+ * Make d->w_ord and d->rank if they are not yet made (the general fast
+ * path's; the runs of props_pass need neither); SVY_ENOMEM.
+ */
+svy_status svy_design_ordered(const svy_design *d, svy_err *err);
 
 /*
  * Accumulate K, Z and the linear sums of job 'jb' on 'd' into '*out':

@@ -1749,6 +1749,8 @@ svy_lin_fast_pass(const svy_design *d, const struct svy_job *jb,
     if (jb->kind == SVY_KIND_PROPS && d->run_pos &&
         d->nstrata * (jb->K * jb->D) * (jb->K * jb->D) <= PROPS_KT)
         return props_pass(d, jb, out, err);
+    if ((rc = svy_design_ordered(d, err)) != SVY_OK)
+        return rc;
     if ((a = acc_new(jb, 0)) != NULL) {
         St = svy_mem_calloc(H * a->Fq + 1, sizeof(double));
         code = svy_mem_alloc(d->n + 1, sizeof(int32_t));
