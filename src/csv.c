@@ -1436,6 +1436,8 @@ records_header(void *ctx, const char *const *names, size_t n,
             return rc;
         if (typed && svy_column_compact(r->kmap[i]) < 0)
             return svy_err_set(err, SVY_ENOMEM, "out of memory");
+        if (typed && listed(r->opts ? r->opts->num : NULL, names[i]))
+            svy_column_loose(r->kmap[i]);
         r->kidx[r->nkept] = i;
         r->kcols[r->nkept++] = r->kmap[i];
     }

@@ -47,6 +47,7 @@ struct svy_column {
     char **umiss;      /* user-missing codes as text */
     double *umiss_num; /* and as numbers (NaN when not numeric) */
     size_t n_umiss;
+    int loose; /* typed pushes take any number (svy_column_loose) */
 };
 
 struct svy_table {
@@ -421,7 +422,8 @@ svy_column_push_typed(svy_column *c, const char *s, size_t n, svy_err *err)
     double v = NAN;
 
     if (c->type == SVY_NUM) {
-        if (n == 0 || plain_int(s, n, &v) || plain_decimal(s, n, &v)) {
+        if (n == 0 || plain_int(s, n, &v) || plain_decimal(s, n, &v) ||
+            (c->loose && svy_num_parse(s, n, 0, &v))) {
             if ((c->len == c->cap && reserve_cells(c, c->len + 1) < 0) ||
                 put_num(c, c->len, v) < 0)
                 return nomem(err);
@@ -479,7 +481,8 @@ svy_table_push_typed_rows(svy_table *t, const char *cells, const size_t *lens,
                 else if (n == 2 && d0 - 1 <= 8 && d1 <= 9)
                     v = d0 * 10 + d1;
                 else if (n > 0)
-                    ok = plain_int(s, n, &v) || plain_decimal(s, n, &v),
+                    ok = plain_int(s, n, &v) || plain_decimal(s, n, &v) ||
+                         (c->loose && svy_num_parse(s, n, 0, &v)),
                     code = 0;
                 if (code && c->bytes) {
                     c->bytes[c->len++] = n ? (uint8_t)v : BYTE_EMPTY;
@@ -638,6 +641,12 @@ const double *
 svy_column_doubles(const svy_column *c)
 {
     return c->type == SVY_NUM ? c->num : NULL;
+}
+
+void
+svy_column_loose(svy_column *c)
+{
+    c->loose = 1;
 }
 
 int

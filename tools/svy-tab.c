@@ -144,10 +144,13 @@ default_spec(const char *dir)
     return p;
 }
 
-/* The codebook's id, text and date variables, NULL-terminated (freed by
- * the caller; the names are the codebook's); NULL when out of memory. */
+/*
+ * The codebook's id, text and date variables (num 0) or its numeric ones
+ * (num 1), NULL-terminated (freed by the caller; the names are the
+ * codebook's); NULL when out of memory.
+ */
 static const char **
-text_vars(const svy_codebook *cb)
+vars_of(const svy_codebook *cb, int num)
 {
     size_t i, n = 0, nv = svy_codebook_nvars(cb);
     const char **v = calloc(nv + 1, sizeof(*v));
@@ -155,7 +158,8 @@ text_vars(const svy_codebook *cb)
     for (i = 0; v && i < nv; i++) {
         const svy_var *x = svy_codebook_var(cb, i);
         svy_vtype ty = svy_var_type(x);
-        if (ty == SVY_V_ID || ty == SVY_V_TEXT || ty == SVY_V_DATE)
+        if (num ? ty == SVY_V_NUM
+                : ty == SVY_V_ID || ty == SVY_V_TEXT || ty == SVY_V_DATE)
             v[n++] = svy_var_name(x);
     }
     return v;
@@ -303,9 +307,12 @@ main(int argc, char **argv)
     o.calibrated = tg;
     /*
      * Integer columns come back numeric, as typing would make them; the
-     * codebook's ids, text and dates are read as text straight away.
+     * codebook's ids, text and dates are read as text straight away, and
+     * its numeric variables as numbers however they are written ("1.50"),
+     * as svy_codebook_apply would make them.
      */
-    if (o.codebook && !(csv.text = text_vars(o.codebook)))
+    if (o.codebook && (!(csv.text = vars_of(o.codebook, 0)) ||
+                       !(csv.num = vars_of(o.codebook, 1))))
         tool_die(EXIT_IO, "out of memory");
     if (svy_csv_read_file_typed(&t, in, &csv, NULL, &err) ||
         (o.codebook ? svy_codebook_apply(o.codebook, t, &err)
@@ -320,6 +327,7 @@ main(int argc, char **argv)
     if (svy_output_commit(out, &err) != SVY_OK)
         tool_die_err(&err);
     free((void *)csv.text);
+    free((void *)csv.num);
     svy_tab_free(tab);
     svy_tab_spec_free(sp);
     svy_targets_free(tg);

@@ -67,6 +67,14 @@ typedef struct svy_csv_opts {
      * for none.
      */
     const char *const *text;
+    /*
+     * svy_csv_read_file_typed only: columns that are numbers whatever
+     * form they are written in (a codebook's numeric variables: "1.50",
+     * "+2" read as svy_column_to_num reads them), NULL-terminated; NULL
+     * for none.  Such a column keeps no text: if a value that is not a
+     * number turns it to text, its numbers are in the writer's form.
+     */
+    const char *const *num;
 } svy_csv_opts;
 
 /* What the reader found, for messages and svy-info. */

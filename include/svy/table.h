@@ -193,6 +193,14 @@ double *svy_column_nums(svy_column *c);
 int svy_column_compact(svy_column *c);
 
 /*
+ * Let svy_column_push_typed (and svy_table_push_typed_rows) take any
+ * number svy_num_parse reads into numeric column 'c', not only those
+ * written as svy_num_format would write them: the column's numbers then
+ * keep no text, and svy_column_to_text gives them in the writer's form.
+ */
+void svy_column_loose(svy_column *c);
+
+/*
  * A byte column's cells (svy_column_compact): the integer itself, or
  * SVY_BYTE_EMPTY for an empty cell.  NULL when the column is not bytes.
  * Valid until the column next changes.

@@ -1605,10 +1605,50 @@ out:
     svy_table_free(c);
 }
 
+/*
+ * opts.num: those columns are numbers however they are written, as
+ * svy_column_to_num reads them ("1.50", "3.0"); one that a value
+ * turns to text has its numbers in the writer's form.  Without opts.num,
+ * "1.50" keeps the column text, as the file has it.
+ */
+static void
+test_csv_read_typed_num(void)
+{
+    static const char *const num[] = {"a", "b", NULL};
+    svy_csv_opts opts = {.num = num};
+    svy_table *t = NULL, *u = NULL;
+    svy_err err = SVY_ERR_INIT;
+    char path[64];
+
+    records_file(path, "a,b,c\n1.50,3.0,1.50\n2.25,4.50,2\n,x,4\n");
+    CHECK_INT(svy_csv_read_file_typed(&t, path, &opts, NULL, &err), SVY_OK);
+    CHECK_INT(svy_csv_read_file_typed(&u, path, NULL, NULL, &err), SVY_OK);
+    unlink(path);
+    if (t == NULL || u == NULL)
+        goto out;
+    CHECK_INT(svy_column_type(svy_table_find(t, "a")), SVY_NUM);
+    CHECK(svy_column_num(svy_table_find(t, "a"), 0) == 1.5);
+    CHECK(svy_column_num(svy_table_find(t, "a"), 1) == 2.25);
+    CHECK(isnan(svy_column_num(svy_table_find(t, "a"), 2)));
+    CHECK_INT(svy_column_type(svy_table_find(t, "b")), SVY_TEXT);
+    CHECK_STR(svy_column_text(svy_table_find(t, "b"), 0), "3");
+    CHECK_STR(svy_column_text(svy_table_find(t, "b"), 1), "4.5");
+    CHECK_STR(svy_column_text(svy_table_find(t, "b"), 2), "x");
+    CHECK_INT(svy_column_type(svy_table_find(t, "c")), SVY_TEXT);
+    CHECK_STR(svy_column_text(svy_table_find(t, "c"), 0), "1.50");
+    CHECK_INT(svy_column_type(svy_table_find(u, "a")), SVY_TEXT);
+    CHECK_STR(svy_column_text(svy_table_find(u, "a"), 0), "1.50");
+    CHECK_STR(svy_column_text(svy_table_find(u, "b"), 0), "3.0");
+out:
+    svy_table_free(t);
+    svy_table_free(u);
+}
+
 static const struct check_case cases[] = {
     CASE(test_csv_plain_lines),
     CASE(test_csv_plain_words),
     CASE(test_csv_read_typed),
+    CASE(test_csv_read_typed_num),
     CASE(test_csv_records),
     CASE(test_csv_records_large),
     CASE(test_csv_delimiter_detection),
