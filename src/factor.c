@@ -109,8 +109,11 @@ byte_groups(struct svy_keymap *m, const svy_column *c, const uint8_t *bytes,
 
     for (i = 0; i < SMALL_CODES; i++)
         first[i] = SIZE_MAX;
-    for (i = 0; i < n; i++)
-        if (first[bytes[i]] == SIZE_MAX && !(mask && mask[i]))
+    if (mask == NULL) /* backwards, without a test: the first row stays */
+        for (i = n; i-- > 0;)
+            first[bytes[i]] = i;
+    for (i = 0; mask && i < n; i++)
+        if (first[bytes[i]] == SIZE_MAX && !mask[i])
             first[bytes[i]] = i;
     for (i = 0; i < SMALL_CODES; i++) /* the values by their first row */
         if (first[i] != SIZE_MAX) {
