@@ -583,6 +583,20 @@ plain_lines(struct feed *f, const char *s, size_t n)
             if (r->line != NULL && r->header_done && k == r->ncols) {
                 int taken = 1;
                 r->rc = r->line(r->ctx, p, len, ends, k, &taken, r->err);
+                if (taken && r->rc == SVY_OK && r->sink->field != NULL) {
+                    /* on_record's way for a whole record of a field-wise
+                     * sink, without its cases: the row closes it, its
+                     * break counts once */
+                    r->rc = r->sink->row(r->ctx, NULL, NULL, r->ncols,
+                                         r->rec_line, r->err);
+                    r->lines_done += 1 + r->nl_in_rec;
+                    r->crlf |= crlf;
+                    r->after_cr = 0;
+                    r->nl_in_rec = 0;
+                    r->field = 0;
+                    p = nl + 1;
+                    continue;
+                }
                 if (taken || r->rc != SVY_OK) {
                     r->field = k;
                     goto record;

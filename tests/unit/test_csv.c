@@ -292,6 +292,12 @@ test_csv_crlf(void)
               SVY_EPARSE);
     CHECK_STR(err.msg, "t.csv:3: expected 2 fields, found 3");
     CHECK(t == NULL);
+    /* CRLF after a header ended by LF: the data lines count. */
+    CHECK_INT(READ("a,b\n1,x\r\n2,y\r\n", NULL, &info, &t, &err), SVY_OK);
+    CHECK_INT(info.crlf, 1);
+    CHECK_INT(info.lines, 3);
+    CHECK_INT(svy_table_row_line(t, 1), 3);
+    svy_table_free(t);
     /* LF only. */
     CHECK_INT(READ("a\n1\n", NULL, &info, &t, &err), SVY_OK);
     CHECK_INT(info.crlf, 0);
