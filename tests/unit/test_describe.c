@@ -11,22 +11,9 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "svy/csv.h"
 #include "svy/io.h"
-
-/* Read 'csv' as "t.csv", all columns text. */
-static svy_table *
-fixture_text(const char *csv)
-{
-    svy_input *in = NULL;
-    svy_table *t = NULL;
-    svy_err err = SVY_ERR_INIT;
-
-    CHECK_INT(svy_input_open_mem(&in, "t.csv", csv, strlen(csv), &err), SVY_OK);
-    CHECK_INT(svy_csv_read(&t, in, NULL, NULL, &err), SVY_OK);
-    svy_input_close(in);
-    return t;
-}
 
 /* The same, typed as svy-info types data without a survey. */
 static svy_table *

@@ -13,25 +13,12 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "svy/csv.h"
 #include "svy/io.h"
 #include "svy/variance.h"
 
 #define REL(a, b, tol) CHECK_NEAR((a), (b), (tol)*fabs((double)(b)))
-
-/* Read 'csv' as "t.csv", all columns text (as svy-tab reads data). */
-static svy_table *
-fixture(const char *csv)
-{
-    svy_input *in = NULL;
-    svy_table *t = NULL;
-    svy_err err = SVY_ERR_INIT;
-
-    CHECK_INT(svy_input_open_mem(&in, "t.csv", csv, strlen(csv), &err), SVY_OK);
-    CHECK_INT(svy_csv_read(&t, in, NULL, NULL, &err), SVY_OK);
-    svy_input_close(in);
-    return t;
-}
 
 static svy_design *
 design(const svy_table *t, const svy_design_opts *o)
@@ -73,7 +60,8 @@ test_design_srs_fpc(void)
      * deff: V_srs = s²(W - n)/(W n) = (5/3)·6/40 = 0.25, so 1.
      * The fpc as a fraction (0.4) gives the same design.
      */
-    svy_table *t = fixture("y,N,f\n1,10,0.4\n2,10,0.4\n3,10,0.4\n4,10,0.4\n");
+    svy_table *t =
+        fixture_text("y,N,f\n1,10,0.4\n2,10,0.4\n3,10,0.4\n4,10,0.4\n");
     svy_design_opts o = {0};
     svy_design *d;
     svy_cell c;
@@ -112,7 +100,7 @@ test_design_two_psus(void)
      * 8, deviations ±2, V = 2·8 = 16, SE 4.  The Wald interval on
      * df = 2 - 1 = 1 is 3 ± qt(0.975, 1) = 3 ± 12.706204736174707.
      */
-    svy_table *t = fixture("psu,y\nA,1\nA,3\nB,2\nB,6\n");
+    svy_table *t = fixture_text("psu,y\nA,1\nA,3\nB,2\nB,6\n");
     svy_design_opts o = {0};
     svy_design *d;
     svy_cell c;
@@ -160,7 +148,7 @@ test_design_domains(void)
      *   p = 0.39786548993996
      * Proportions by hand: in g = a, q = 1 has weight 2+3+4+2 = 11 of 17.
      */
-    svy_table *t = fixture(data_a);
+    svy_table *t = fixture_text(data_a);
     svy_design_opts o = {0};
     svy_est_opts eo = {0};
     svy_factor *q = NULL, *g = NULL;
@@ -234,7 +222,7 @@ test_design_modes(void)
      * covariance of one category in two domains needs SVY_EST_COV, of two
      * categories SVY_EST_CHISQ; a cell with itself is always there.
      */
-    svy_table *t = fixture(data_a);
+    svy_table *t = fixture_text(data_a);
     static const int flags[3] = {0, SVY_EST_COV, SVY_EST_CHISQ};
     svy_design_opts o = {0};
     svy_factor *q = NULL, *g = NULL;
@@ -294,7 +282,7 @@ test_design_missing_is_domain(void)
      * those rows out with a subset mask: both keep every PSU and zero the
      * rows (R's na.rm = TRUE).  The subset also changes nothing else.
      */
-    svy_table *t = fixture(data_a);
+    svy_table *t = fixture_text(data_a);
     svy_design_opts o = {0};
     unsigned char sub[12], miss[12] = {0};
     svy_estimates *e1 = NULL, *e2 = NULL;
@@ -341,7 +329,7 @@ test_design_ratio_and_whole(void)
      * 0.63474; svyratio(~y, ~w, d): 1.3402061855670102, SE
      * 0.32094697193409905 (d as in test_design_domains).
      */
-    svy_table *t = fixture(data_a);
+    svy_table *t = fixture_text(data_a);
     svy_design_opts o = {0};
     svy_estimates *e = NULL;
     double *y = NULL, *x = NULL;
@@ -388,8 +376,8 @@ test_design_lonely(void)
      * Totals: PSU totals 3, 4, 16: 1, 1 + 256, 2·1.  As R with
      * options(survey.lonely.psu = ...); the values to 17 digits are R's.
      */
-    svy_table *t = fixture("h,psu,w,y\n1,1,1,1\n1,1,1,2\n1,2,1,4\n"
-                           "2,3,2,3\n2,3,2,5\n");
+    svy_table *t = fixture_text("h,psu,w,y\n1,1,1,1\n1,1,1,2\n1,2,1,4\n"
+                                "2,3,2,3\n2,3,2,5\n");
     static const struct {
         svy_lonely l;
         double se, tse;
@@ -435,8 +423,8 @@ test_design_two_stage(void)
      * 3.1190476190476191, SE 1.0895126471595487; svytotal:
      * 54.583333333333329, SE 25.045098211914528.
      */
-    svy_table *t = fixture("psu,ssu,N1,N2,y\n1,1,5,3,1\n1,2,5,3,2\n"
-                           "2,3,5,4,4\n2,4,5,4,3\n2,5,5,4,6\n");
+    svy_table *t = fixture_text("psu,ssu,N1,N2,y\n1,1,5,3,1\n1,2,5,3,2\n"
+                                "2,3,5,4,4\n2,4,5,4,3\n2,5,5,4,6\n");
     svy_design_opts o = {0};
     svy_design *d;
     svy_cell c;
@@ -465,8 +453,8 @@ test_design_nested_ids(void)
      * svydesign(id = ~psu, strata = ~h, data = E, nest = TRUE):
      * mean 3.6666666666666665, SE 0.67128033186636504, degf 2.
      */
-    svy_table *t = fixture("h,psu,y\n1,1,1\n1,1,2\n1,2,3\n2,1,4\n2,1,5\n"
-                           "2,2,7\n");
+    svy_table *t = fixture_text("h,psu,y\n1,1,1\n1,1,2\n1,2,3\n2,1,4\n2,1,5\n"
+                                "2,2,7\n");
     svy_design_opts o = {0};
     svy_design *d;
     svy_cell c;
@@ -496,7 +484,7 @@ test_design_calibration(void)
      *  postStratify(d, ~x1, a = 8, b = 7): 3.9866666666666668,
      *    SE 0.68786355236097996 (GREG on one margin, base weights w)
      */
-    svy_table *t = fixture(
+    svy_table *t = fixture_text(
         "x1,x2,w,y,wr,wg,wp\n"
         "a,u,1,2,1.3333333333333244,1.3600000000000001,1.6000000000000001\n"
         "a,v,2,4,3.9999999999999201,3.919999999999999,3.2000000000000002\n"
@@ -557,8 +545,8 @@ test_design_calibration(void)
 static void
 test_design_errors(void)
 {
-    svy_table *t = fixture("h,psu,w,f,g\n1,1,2,10,0.5\n1,2,x,10,0.5\n"
-                           "2,3,1,12,20\n2,4,,11,20\n");
+    svy_table *t = fixture_text("h,psu,w,f,g\n1,1,2,10,0.5\n1,2,x,10,0.5\n"
+                                "2,3,1,12,20\n2,4,,11,20\n");
     svy_design_opts o = {0};
     svy_design *d = NULL;
     svy_err err = SVY_ERR_INIT;
@@ -596,7 +584,7 @@ test_design_errors(void)
     CHECK(d == NULL);
     svy_table_free(t);
 
-    t = fixture("psu,y,N\n1,1,1\n1,2,1\n");
+    t = fixture_text("psu,y,N\n1,1,1\n1,2,1\n");
     memset(&o, 0, sizeof(o));
     o.cluster[0] = "psu";
     CHECK_INT(svy_design_new(&d, t, &o, &err), SVY_EDATA);
@@ -608,7 +596,7 @@ test_design_errors(void)
                        "sampling fractions (<= 1), and not all 1");
     svy_table_free(t);
 
-    t = fixture("y,N\n1,3\n2,3\n3,3\n4,3\n");
+    t = fixture_text("y,N\n1,3\n2,3\n3,3\n4,3\n");
     o.fpc[0] = "N";
     CHECK_INT(svy_design_new(&d, t, &o, &err), SVY_EDATA);
     CHECK_STR(err.msg, "line 2: fpc column 'N' implies more than 100% "
@@ -637,7 +625,7 @@ test_design_numeric_columns(void)
     size_t k, c;
 
     for (k = 0; k < 3; k++) { /* text, doubles, bytes where they fit */
-        svy_table *t = fixture(csv), *u = fixture(bad);
+        svy_table *t = fixture_text(csv), *u = fixture_text(bad);
         svy_design *d = NULL;
         svy_factor *q = NULL;
         svy_estimates *e = NULL;
@@ -747,7 +735,7 @@ test_design_factor_bytes(void)
 static void
 test_design_factor(void)
 {
-    svy_table *t = fixture("n,s\n10,b\n9,a\n2,\n10,c\n8,a\n");
+    svy_table *t = fixture_text("n,s\n10,b\n9,a\n2,\n10,c\n8,a\n");
     static const char *const dk[] = {"8"};
     static const char *const labels[] = {"x", "y"};
     static const int bad[] = {0, 2};
@@ -882,7 +870,7 @@ test_design_user_missing_base(void)
      * (2 of 3 say 1); with SVY_FACTOR_KEEP_USER_MISSING it is all
      * answers.  Weights 1, no design: each row its own PSU.
      */
-    svy_table *t = fixture("q\n1\n1\n2\n9\n");
+    svy_table *t = fixture_text("q\n1\n1\n2\n9\n");
     static const char *const dk[] = {"9"};
     svy_factor *f = NULL;
     svy_estimates *e = NULL;
@@ -920,7 +908,7 @@ test_design_empty_levels(void)
      * with no valid rows give NaN estimates, not a crash; the other cells
      * are unaffected.  All rows missing gives an empty result the same way.
      */
-    svy_table *t = fixture("q,g\n1,a\n2,a\n1,b\n,c\n");
+    svy_table *t = fixture_text("q,g\n1,a\n2,a\n1,b\n,c\n");
     static const int qc[] = {0, 1, 0, -1}, gc[] = {0, 0, 1, 2};
     static const char *const ql[] = {"1", "2", "3"};
     static const char *const gl[] = {"a", "b", "c"};
@@ -969,7 +957,7 @@ test_design_deff_equal_weights(void)
     static const char csv[] = "q,y,one,two\n"
                               "1,3,1,2\n2,5,1,2\n1,4,1,2\n2,9,1,2\n"
                               "1,1,1,2\n1,6,1,2\n2,2,1,2\n1,7,1,2\n";
-    svy_table *t = fixture(csv);
+    svy_table *t = fixture_text(csv);
     svy_design_opts o1 = {.weight = "one"}, o2 = {.weight = "two"};
     svy_est_opts rep = {.flags = SVY_EST_DEFF_REPLACE};
     svy_design *d1 = design(t, &o1), *d2 = design(t, &o2),
@@ -1042,7 +1030,7 @@ test_design_threads(void)
         else
             len += (size_t)snprintf(csv + len, cap - len, "%u\n", v + 1);
     }
-    t = fixture(csv);
+    t = fixture_text(csv);
     free(csv);
     d = design(t, &o);
     CHECK_INT(svy_factor_new(&q, t, "q", NULL, 0, NULL), SVY_OK);

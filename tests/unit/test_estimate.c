@@ -17,23 +17,11 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "svy/csv.h"
 #include "svy/io.h"
 
 #define REL(a, b, tol) CHECK_NEAR((a), (b), (tol) * (fabs((double)(b)) + 1e-300))
-
-static svy_table *
-fixture(const char *csv)
-{
-    svy_input *in = NULL;
-    svy_table *t = NULL;
-    svy_err err = SVY_ERR_INIT;
-
-    CHECK_INT(svy_input_open_mem(&in, "t.csv", csv, strlen(csv), &err), SVY_OK);
-    CHECK_INT(svy_csv_read(&t, in, NULL, NULL, &err), SVY_OK);
-    svy_input_close(in);
-    return t;
-}
 
 /* A deterministic generator (xorshift), so the cases are fixed. */
 static unsigned long long rng_state;
@@ -139,7 +127,7 @@ run_props(struct run *r, const struct gen *g, int shuffled,
     memset(r, 0, sizeof(*r));
     if (csv == NULL)
         return -1;
-    r->t = fixture(csv);
+    r->t = fixture_text(csv);
     free(csv);
     if (r->t == NULL)
         return -1;
@@ -388,7 +376,7 @@ test_estimate_exact_zero(void)
     for (i = 0; i < 60; i++) /* q constant within stratum, w too */
         len += (size_t)snprintf(csv + len, sizeof(csv) - len, "%zu,%s,%zu\n",
                                 i % 3, i % 3 == 1 ? "0.1" : "2.7", i % 3);
-    t = fixture(csv);
+    t = fixture_text(csv);
     CHECK_INT(svy_design_new(&d, t, &o, NULL), SVY_OK);
     CHECK_INT(svy_factor_new(&q, t, "q", NULL, 0, NULL), SVY_OK);
     CHECK_INT(svy_design_props(&e, d, q, NULL, NULL, NULL, NULL), SVY_OK);
@@ -433,7 +421,7 @@ test_estimate_near_equal(void)
                 len += (size_t)snprintf(csv + len, sizeof(csv) - len,
                                         "%zu,%zu,%.17g,%zu\n", p % 2, p,
                                         ws[k][perm[p / 2 % 4][r]], p % 2);
-        t = fixture(csv);
+        t = fixture_text(csv);
         CHECK_INT(svy_design_new(&d, t, &o, NULL), SVY_OK);
         CHECK_INT(svy_factor_new(&q, t, "q", NULL, 0, NULL), SVY_OK);
         CHECK_INT(svy_design_props(&e, d, q, NULL, NULL, NULL, NULL), SVY_OK);

@@ -13,23 +13,11 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "svy/buf.h"
 #include "svy/codebook.h"
 #include "svy/csv.h"
 #include "svy/io.h"
-
-static svy_table *
-fixture(const char *csv)
-{
-    svy_input *in = NULL;
-    svy_table *t = NULL;
-    svy_err err = SVY_ERR_INIT;
-
-    CHECK_INT(svy_input_open_mem(&in, "t.csv", csv, strlen(csv), &err), SVY_OK);
-    CHECK_INT(svy_csv_read(&t, in, NULL, NULL, &err), SVY_OK);
-    svy_input_close(in);
-    return t;
-}
 
 static const char *const q3[] = {"a", "b", "c"};
 
@@ -51,12 +39,12 @@ opts3(void)
 static void
 test_qc_dup_id(void)
 {
-    svy_table *t = fixture("id,iv,dur,a,b,c\n"
-                           "7,A,100,1,1,1\n"
-                           "8,A,100,2,2,2\n"
-                           "7,B,100,3,3,3\n"
-                           ",B,100,1,2,3\n"
-                           ",B,100,3,2,1\n");
+    svy_table *t = fixture_text("id,iv,dur,a,b,c\n"
+                                "7,A,100,1,1,1\n"
+                                "8,A,100,2,2,2\n"
+                                "7,B,100,3,3,3\n"
+                                ",B,100,1,2,3\n"
+                                ",B,100,3,2,1\n");
     svy_qc_opts o = opts3();
     svy_qc *qc = NULL;
     svy_err err = SVY_ERR_INIT;
@@ -79,12 +67,12 @@ test_qc_dup_id(void)
 static void
 test_qc_exact_and_match(void)
 {
-    svy_table *t = fixture("id,iv,dur,a,b,c\n"
-                           "1,A,100,1,,3\n"
-                           "2,A,100,1,,4\n"
-                           "3,B,100,1,,3\n"
-                           "4,B,100,1,,3\n"
-                           "5,B,100,2,1,1\n");
+    svy_table *t = fixture_text("id,iv,dur,a,b,c\n"
+                                "1,A,100,1,,3\n"
+                                "2,A,100,1,,4\n"
+                                "3,B,100,1,,3\n"
+                                "4,B,100,1,,3\n"
+                                "5,B,100,2,1,1\n");
     svy_qc_opts o = opts3();
     svy_qc *qc = NULL;
     svy_err err = SVY_ERR_INIT;
@@ -116,7 +104,7 @@ test_qc_exact_and_match(void)
 static void
 test_qc_threshold_strict(void)
 {
-    svy_table *t = fixture("id,iv,dur,a,b,c\n1,A,1,1,1,1\n2,A,1,1,1,2\n");
+    svy_table *t = fixture_text("id,iv,dur,a,b,c\n1,A,1,1,1,1\n2,A,1,1,1,2\n");
     svy_qc_opts o = opts3();
     svy_qc *qc = NULL;
 
@@ -139,8 +127,9 @@ test_qc_threshold_strict(void)
 static void
 test_qc_speeders(void)
 {
-    svy_table *t = fixture("id,iv,dur,a,b,c\n1,A,100,1,1,1\n2,A,200,1,1,2\n"
-                           "3,A,300,1,2,2\n4,A,400,2,2,2\n5,A,,3,3,3\n");
+    svy_table *t =
+        fixture_text("id,iv,dur,a,b,c\n1,A,100,1,1,1\n2,A,200,1,1,2\n"
+                     "3,A,300,1,2,2\n4,A,400,2,2,2\n5,A,,3,3,3\n");
     svy_qc_opts o = opts3();
     svy_qc *qc = NULL;
 
@@ -162,7 +151,8 @@ test_qc_speeders(void)
 static void
 test_qc_errors(void)
 {
-    svy_table *t = fixture("id,iv,dur,a,b,c\n1,A,100,1,1,1\n2,A,1o0,1,1,2\n");
+    svy_table *t =
+        fixture_text("id,iv,dur,a,b,c\n1,A,100,1,1,1\n2,A,1o0,1,1,2\n");
     svy_qc_opts o = opts3();
     svy_qc *qc = NULL;
     svy_err err = SVY_ERR_INIT;
@@ -203,7 +193,7 @@ test_qc_groups(void)
             svy_buf_printf(&csv, "%d,%s,%d,%d,%d,%d\n", i, i < 20 ? "A" : "B",
                            i < 20 ? 1000 : 100, i % 3, i % 5, i % 7) != SVY_OK;
     CHECK_INT(bad, 0);
-    t = fixture(csv.data);
+    t = fixture_text(csv.data);
     o.min_duration = 300;
     CHECK_INT(svy_qc_run(&qc, t, &o, NULL), SVY_OK);
     CHECK_INT(svy_qc_ngroups(qc), 2);
@@ -225,9 +215,9 @@ test_qc_groups(void)
 static void
 test_qc_default_questions(void)
 {
-    svy_table *cbt = fixture("variable,type\nid,id\nsex,cat\ndur,num\n"
-                             "a,cat\nstratum,cat\nb,cat\nnote,text\n");
-    svy_table *t = fixture("id,sex,dur,a,stratum,b,note\n1,1,1,1,1,1,x\n");
+    svy_table *cbt = fixture_text("variable,type\nid,id\nsex,cat\ndur,num\n"
+                                  "a,cat\nstratum,cat\nb,cat\nnote,text\n");
+    svy_table *t = fixture_text("id,sex,dur,a,stratum,b,note\n1,1,1,1,1,1,x\n");
     svy_codebook *cb = NULL;
     svy_qc_opts o = {0};
     const char **q = NULL;
@@ -316,7 +306,7 @@ test_qc_pairs_naive(void)
         bad |= svy_buf_putc(&csv, '\n') != SVY_OK;
     }
     CHECK_INT(bad, 0);
-    t = fixture(csv.data);
+    t = fixture_text(csv.data);
     o.questions = names;
     o.nquestions = 12;
     for (int th = 1; th <= 3; th += 2) {
@@ -351,15 +341,16 @@ test_qc_pairs_naive(void)
 static void
 test_qc_grids_nonresponse(void)
 {
-    svy_table *cbt = fixture("variable,type,missing\nid,id,\n"
-                             "t1,cat,\"8,9\"\nt2,cat,\"8,9\"\nt3,cat,\"8,9\"\n"
-                             "x,cat,\n");
-    svy_table *t = fixture("id,t1,t2,t3,x\n"
-                           "1,2,2,2,1\n"
-                           "2,3,8,3,1\n"
-                           "3,1,2,3,1\n"
-                           "4,4,4,9,\n"
-                           "5,1,,1,1\n");
+    svy_table *cbt =
+        fixture_text("variable,type,missing\nid,id,\n"
+                     "t1,cat,\"8,9\"\nt2,cat,\"8,9\"\nt3,cat,\"8,9\"\n"
+                     "x,cat,\n");
+    svy_table *t = fixture_text("id,t1,t2,t3,x\n"
+                                "1,2,2,2,1\n"
+                                "2,3,8,3,1\n"
+                                "3,1,2,3,1\n"
+                                "4,4,4,9,\n"
+                                "5,1,,1,1\n");
     static const char *const q[] = {"t1", "t2", "t3", "x"};
     svy_codebook *cb = NULL;
     svy_qc_opts o = {0};
@@ -438,7 +429,7 @@ test_qc_grid_errors(void)
         {"a,b,a", "--grids: grid 1: 'a' listed twice"},
         {"a,b,c/a,c,b", "--grids: grid 2: name 'a' already used by grid 1"},
     };
-    svy_table *t = fixture("id,a,b,c\n1,1,2,3\n2,x,2,2\n");
+    svy_table *t = fixture_text("id,a,b,c\n1,1,2,3\n2,x,2,2\n");
     svy_qc_opts o = {0};
     svy_qc *qc = NULL;
     svy_err err = SVY_ERR_INIT;
@@ -468,11 +459,11 @@ test_qc_grid_errors(void)
 static void
 test_qc_default_grids(void)
 {
-    svy_table *cbt = fixture("variable,type,missing\nid,id,\n"
-                             "q1_a,cat,8\nq1_b,cat,8\nq1_c,cat,8\n"
-                             "q2_1,cat,\nq2_2,cat,\nq2_3,cat,\n"
-                             "q3_a,cat,\nq3_b,cat,\n"
-                             "q4_a,cat,\nq4_b,cat,\nq4_c,cat,9\n");
+    svy_table *cbt = fixture_text("variable,type,missing\nid,id,\n"
+                                  "q1_a,cat,8\nq1_b,cat,8\nq1_c,cat,8\n"
+                                  "q2_1,cat,\nq2_2,cat,\nq2_3,cat,\n"
+                                  "q3_a,cat,\nq3_b,cat,\n"
+                                  "q4_a,cat,\nq4_b,cat,\nq4_c,cat,9\n");
     svy_buf vb = SVY_BUF_INIT;
     svy_table *vt, *t;
     svy_codebook *cb = NULL;
@@ -486,9 +477,10 @@ test_qc_default_grids(void)
         svy_buf_printf(&vb, "%s,0\n%s,1\n", v, v);
     for (const char *v = "q3_a\0q3_b\0q4_a\0q4_b\0q4_c\0"; *v; v += 5)
         svy_buf_printf(&vb, "%s,1\n%s,2\n%s,3\n", v, v, v);
-    vt = fixture(vb.data);
-    t = fixture("id,q1_a,q1_b,q1_c,q2_1,q2_2,q2_3,q3_a,q3_b,q4_a,q4_b,q4_c\n"
-                "1,1,1,1,0,0,0,1,1,1,1,1\n");
+    vt = fixture_text(vb.data);
+    t = fixture_text(
+        "id,q1_a,q1_b,q1_c,q2_1,q2_2,q2_3,q3_a,q3_b,q4_a,q4_b,q4_c\n"
+        "1,1,1,1,0,0,0,1,1,1,1,1\n");
     CHECK_INT(svy_codebook_from_tables(&cb, cbt, "codebook.csv", vt,
                                        "values.csv", NULL),
               SVY_OK);
@@ -526,7 +518,7 @@ test_qc_stands_out_rare(void)
             svy_buf_printf(&b, "%d,A%02d,%d,%d,%d,%d\n", r, r % 40,
                            r == 0 || (extra && r == 40) ? 100 : 1000, r % 7,
                            r % 11, r % 13);
-        t = fixture(b.data);
+        t = fixture_text(b.data);
         o.min_duration = 500;
         CHECK_INT(svy_qc_run(&qc, t, &o, NULL), SVY_OK);
         CHECK_STR(svy_qc_group_at(qc, 0)->interviewer, "A00");

@@ -17,30 +17,18 @@
 #include "svy/num.h"
 
 #include "check.h"
+#include "fixture.h"
 
 static const char data[] = "id,sex,age,q5,q6,town\n"
                            "a,1,25,1,3,Osh\n"
                            "b,2,31,2,4,Naryn\n"
                            "c,3,,2,,\n";
 
-static svy_table *
-fixture(const char *csv)
-{
-    svy_input *in = NULL;
-    svy_table *t = NULL;
-    svy_err err = SVY_ERR_INIT;
-
-    CHECK_INT(svy_input_open_mem(&in, "t.csv", csv, strlen(csv), &err), SVY_OK);
-    CHECK_INT(svy_csv_read(&t, in, NULL, NULL, &err), SVY_OK);
-    svy_input_close(in);
-    return t;
-}
-
 /* Compile 'rules' against 'data' and return the error message. */
 static const char *
 compile_error(const char *rules, svy_err *err)
 {
-    svy_table *t = fixture(data);
+    svy_table *t = fixture_text(data);
     svy_rules *r = (svy_rules *)1;
 
     CHECK_INT(
@@ -55,7 +43,7 @@ compile_error(const char *rules, svy_err *err)
 static svy_table *
 apply(const char *rules, int typed, unsigned char *keep, svy_rules **out)
 {
-    svy_table *t = fixture(data);
+    svy_table *t = fixture_text(data);
     svy_rules *r = NULL;
     svy_err err = SVY_ERR_INIT;
 
@@ -270,7 +258,7 @@ test_rules_write_numbers(void)
         svy_num_format(x, nb);
         CHECK_INT(svy_buf_printf(&want, "%d,%d,%s\n", v, sign, nb), 0);
     }
-    svy_table *t = fixture(csv.data);
+    svy_table *t = fixture_text(csv.data);
     CHECK_INT(
         svy_rules_compile(&r, "r.txt", rules, strlen(rules), t, NULL, &err),
         SVY_OK);
@@ -300,7 +288,7 @@ test_rules_write_numbers(void)
 static void
 test_rules_table_mismatch(void)
 {
-    svy_table *t = fixture(data);
+    svy_table *t = fixture_text(data);
     svy_rules *r = NULL;
     svy_err err = SVY_ERR_INIT;
     unsigned char keep[3];

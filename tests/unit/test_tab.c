@@ -18,26 +18,13 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "svy/buf.h"
 #include "svy/csv.h"
 #include "svy/estimate.h"
 #include "svy/factor.h"
 
 #define REL(a, b, tol) CHECK_NEAR((a), (b), (tol)*fabs((double)(b)))
-
-/* Read 'csv' from memory as a table of text columns. */
-static svy_table *
-fixture(const char *csv)
-{
-    svy_input *in = NULL;
-    svy_table *t = NULL;
-    svy_err err = SVY_ERR_INIT;
-
-    CHECK_INT(svy_input_open_mem(&in, "t.csv", csv, strlen(csv), &err), SVY_OK);
-    CHECK_INT(svy_csv_read(&t, in, NULL, NULL, &err), SVY_OK);
-    svy_input_close(in);
-    return t;
-}
 
 /* The record of stat "prop" for row code 'rc' in column (cv, cc). */
 static const svy_tab_cell *
@@ -132,7 +119,7 @@ letters_table(void)
     for (int i = 0; i < 80; i++)
         svy_buf_printf(&b, "%d,%d\n", i < 40 ? 1 : 2,
                        (i < 30 || (i >= 40 && i < 50)) ? 1 : 2);
-    t = fixture(b.data);
+    t = fixture_text(b.data);
     svy_buf_release(&b);
     return t;
 }
@@ -203,7 +190,7 @@ test_tab_letters_wide(void)
             CHECK_INT(svy_buf_printf(&csv, "%d,%d\n", g,
                                      r < (g == 28 ? 36 : 10) ? 1 : 2),
                       SVY_OK);
-    t = fixture(csv.data);
+    t = fixture_text(csv.data);
     svy_buf_release(&csv);
     o.rows = "y";
     o.cols = "g";
@@ -233,8 +220,9 @@ test_tab_letters_wide(void)
 static void
 test_tab_refusals(void)
 {
-    svy_table *t = fixture("name,q\nA,1\nB,2\nC,1\n");
-    svy_table *cbt = fixture("variable,type,pii\nname,text,yes\nq,cat,no\n");
+    svy_table *t = fixture_text("name,q\nA,1\nB,2\nC,1\n");
+    svy_table *cbt =
+        fixture_text("variable,type,pii\nname,text,yes\nq,cat,no\n");
     svy_codebook *cb = NULL;
     svy_tab_opts o = {0};
     svy_tab *tab = NULL;
@@ -277,7 +265,7 @@ test_tab_refusals(void)
 static void
 test_tab_base_all(void)
 {
-    svy_table *t = fixture("q\n1\n1\n2\n9\n");
+    svy_table *t = fixture_text("q\n1\n1\n2\n9\n");
     const char *miss[] = {"9"};
     svy_tab_opts o = {0};
     svy_tab *tab = NULL;
@@ -310,7 +298,7 @@ test_tab_base_all(void)
 static void
 test_tab_write_csv(void)
 {
-    svy_table *t = fixture("g,y\n1,2\n1,4\n2,6\n2,8\n");
+    svy_table *t = fixture_text("g,y\n1,2\n1,4\n2,6\n2,8\n");
     char path[] = "/tmp/test_tab_XXXXXX", line[1024];
     svy_tab_opts o = {0};
     svy_tab *tab = NULL;
@@ -454,7 +442,7 @@ out:
 static void
 test_tab_text_lang(void)
 {
-    svy_table *t = fixture("g,q\n1,1\n1,2\n2,1\n2,1\n");
+    svy_table *t = fixture_text("g,q\n1,1\n1,2\n2,1\n2,1\n");
     svy_tab_opts o = {0};
     svy_tab *tab = NULL;
     svy_err err = SVY_ERR_INIT;
@@ -515,7 +503,7 @@ test_tab_adjust(void)
     for (int g = 1; g <= 3; g++)
         for (int k = 0; k < 10; k++)
             svy_buf_printf(&b, "%d,%d\n", g, k < 11 - 3 * g ? 1 : 2);
-    t = fixture(b.data);
+    t = fixture_text(b.data);
     o.rows = "y";
     o.cols = "g";
     o.sig[0] = 0.2;
@@ -570,7 +558,7 @@ large_fixture(size_t n)
                                 : "2");
         CHECK_INT(svy_buf_puts(&csv, line), SVY_OK);
     }
-    t = fixture(csv.data);
+    t = fixture_text(csv.data);
     svy_buf_release(&csv);
     CHECK_INT(svy_table_infer_types(t, NULL, &err), SVY_OK);
     return t;
@@ -690,12 +678,12 @@ test_tab_large(void)
 static void
 test_tab_filter(void)
 {
-    svy_table *t = fixture("st,psu,w,sex,q\n"
-                           "1,1,1,1,1\n1,1,1,2,1\n1,1,1,2,2\n"
-                           "1,2,2,1,2\n1,2,2,1,1\n1,2,2,2,1\n"
-                           "1,3,1,1,1\n1,3,1,1,2\n"
-                           "2,4,3,2,2\n2,4,3,1,1\n2,5,1,2,1\n2,5,1,2,1\n"
-                           "2,6,2,1,2\n2,6,2,2,2\n2,6,2,2,1\n");
+    svy_table *t = fixture_text("st,psu,w,sex,q\n"
+                                "1,1,1,1,1\n1,1,1,2,1\n1,1,1,2,2\n"
+                                "1,2,2,1,2\n1,2,2,1,1\n1,2,2,2,1\n"
+                                "1,3,1,1,1\n1,3,1,1,2\n"
+                                "2,4,3,2,2\n2,4,3,1,1\n2,5,1,2,1\n2,5,1,2,1\n"
+                                "2,6,2,1,2\n2,6,2,2,2\n2,6,2,2,1\n");
     svy_tab_opts o = {0};
     svy_tab *all = NULL, *f = NULL;
     svy_err err = SVY_ERR_INIT;
@@ -940,13 +928,13 @@ test_tab_spec_errors(void)
 static void
 test_tab_spec_run(void)
 {
-    svy_table *t = fixture("q,g,m1,m2,m3\n"
-                           "1,a,1,0,\n"
-                           "2,a,0,1,\n"
-                           "3,a,1,1,\n"
-                           "1,b,0,0,1\n"
-                           "3,b,,,\n"
-                           ",b,1,,\n");
+    svy_table *t = fixture_text("q,g,m1,m2,m3\n"
+                                "1,a,1,0,\n"
+                                "2,a,0,1,\n"
+                                "3,a,1,1,\n"
+                                "1,b,0,0,1\n"
+                                "3,b,,,\n"
+                                ",b,1,,\n");
     svy_tab_opts o = {0};
     svy_tab *tab = NULL;
     svy_tab_spec *s;
