@@ -108,23 +108,33 @@ fail(struct reader *r, svy_status code, const char *fmt, ...)
 }
 
 /*
- * Count line feeds in n bytes, eight at a time: a memchr call per line
- * costs more than looking at every byte when lines are short.  In
- * w = word ^ LFs, a byte is zero exactly where the word had a LF, and
- * ~(((w & 0x7f..) + 0x7f..) | w | 0x7f..) sets the top bit of exactly
+ * The top bit of each byte of word 'w' that equals byte 'c' (as 'c' times
+ * 0x0101...): in x = w ^ that, a byte is zero exactly where w had c, and
+ * ~(((x & 0x7f..) + 0x7f..) | x | 0x7f..) sets the top bit of exactly
  * those bytes (no carry crosses a byte).
+ */
+static inline uint64_t
+bytes_equal(uint64_t w, uint64_t c)
+{
+    const uint64_t low = 0x7f7f7f7f7f7f7f7fULL;
+    uint64_t x = w ^ c;
+
+    return ~(((x & low) + low) | x | low);
+}
+
+/*
+ * Count line feeds in n bytes, eight at a time: a memchr call per line
+ * costs more than looking at every byte when lines are short.
  */
 static size_t
 count_lf(const char *s, size_t n)
 {
-    const uint64_t lf = 0x0a0a0a0a0a0a0a0aULL, low = 0x7f7f7f7f7f7f7f7fULL;
     size_t k = 0, i = 0;
 
     for (; i + 8 <= n; i += 8) {
         uint64_t w, t;
         memcpy(&w, s + i, sizeof(w));
-        w ^= lf;
-        t = ~(((w & low) + low) | w | low) >> 7;
+        t = bytes_equal(w, 0x0a0a0a0a0a0a0a0aULL) >> 7;
         /* one bit a byte: their sum is in the top byte of the product */
         k += (size_t)((t * 0x0101010101010101ULL) >> 56);
     }
@@ -423,17 +433,9 @@ utf8_leads(const char *s, size_t n)
 static int
 undecided_pick(const char *s, size_t n, int at_eof, svy_encoding *enc)
 {
-    size_t i = 0, k, win;
+    size_t i = svy_ascii_len(s, n), k, win;
     int incomplete;
 
-    for (; i + 8 <= n; i += 8) { /* ASCII eight bytes at a time */
-        uint64_t w;
-        memcpy(&w, s + i, sizeof(w));
-        if (w & 0x8080808080808080ULL)
-            break;
-    }
-    for (; i < n && !((unsigned char)s[i] & 0x80); i++)
-        ;
     if (i == n)
         return 0;
     win = n - i < DETECT_WINDOW ? n - i : DETECT_WINDOW;
@@ -550,13 +552,10 @@ plain_lines(struct feed *f, const char *s, size_t n)
                 /* A byte below 0x23 (NUL, TAB, CR, blank, quote) sends
                  * the rest to the loop below (the test is exact for
                  * whether there is one, not for which); else the top
-                 * bit of each delimiter byte, as in count_lf. */
+                 * bit of each delimiter byte. */
                 if ((w - 0x2323232323232323ULL) & ~w & 0x8080808080808080ULL)
                     break;
-                w ^= f->delims;
-                m = ~(((w & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) |
-                      w | 0x7f7f7f7f7f7f7f7fULL);
-                for (; m != 0; m &= m - 1)
+                for (m = bytes_equal(w, f->delims); m != 0; m &= m - 1)
                     ends[k++] = i + (size_t)(__builtin_ctzll(m) >> 3);
             }
 #endif

@@ -1313,6 +1313,7 @@ props_rows(void *arg)
         uint32_t p = run_psu[r], h = psu_stratum[p], stamp = (uint32_t)r + 1;
         size_t nsub, n, nl = 0, nd = 0;
         double coef = str_coef[h];
+        uint64_t dok = 0; /* domains with a valid row, as bits */
         int anyw;
 
         n = props_run(d, pw->jb, C, K, r, cs, idx, zrows, &nsub, &anyw);
@@ -1327,7 +1328,7 @@ props_rows(void *arg)
          * domains touched, and those with a valid row, marked.
          */
         if (bits) {
-            uint64_t dall = 0, dok = 0;
+            uint64_t dall = 0;
 
             for (x = 0; x < n; x++) {
                 size_t e = idx[x];
@@ -1346,16 +1347,6 @@ props_rows(void *arg)
             for (x = 0, dall |= dok; dall; x++, dall >>= 1) /* as a list */
                 if (dall & 1)
                     didx[nd++] = (uint32_t)x;
-            for (x = 0; x < nd; x++) {
-                size_t j = didx[x];
-
-                npsu[j]++;
-                str_dom[h * D + j] = 1;
-                if (dok >> j & 1) {
-                    str_val[h * (D + 1) + j] = 1;
-                    str_val[h * (D + 1) + D] = 1;
-                }
-            }
         } else {
             for (x = 0; x < n; x++) {
                 size_t e = idx[x], j = e < C ? cj[e] : e - C;
@@ -1372,15 +1363,15 @@ props_rows(void *arg)
                     idx[nl++] = (uint32_t)e;
                 }
             }
-            for (x = 0; x < nd; x++) {
-                size_t j = didx[x];
+        }
+        for (x = 0; x < nd; x++) {
+            size_t j = didx[x];
 
-                npsu[j]++;
-                str_dom[h * D + j] = 1;
-                if (dval[j] == stamp) {
-                    str_val[h * (D + 1) + j] = 1;
-                    str_val[h * (D + 1) + D] = 1;
-                }
+            npsu[j]++;
+            str_dom[h * D + j] = 1;
+            if (bits ? (dok >> j & 1) : dval[j] == stamp) {
+                str_val[h * (D + 1) + j] = 1;
+                str_val[h * (D + 1) + D] = 1;
             }
         }
         if (coef != 0) {

@@ -1624,7 +1624,8 @@ ptable_release(struct ptable *pt)
 
 /*
  * Queue the calls of one table: proportions of factor 'f' (when y is
- * NULL) or means/totals of 'y', of variable x->var; 'pt' takes both.
+ * NULL) or means/totals of 'y', of variable x->var; 'pt' takes both,
+ * unless it fails.
  * 'alone': no task is queued after them before they are done.
  */
 static svy_status
@@ -1633,7 +1634,7 @@ table_start(ctx *x, struct tpool *p, const svy_design *d, double *y,
             svy_err *err)
 {
     const svy_tab_opts *o = x->o;
-    size_t i, k, nb = x->cols->n, nt = 0, ord[64], *po = ord;
+    size_t i, k, nb = x->cols->n, nt = 0, *po;
     /* proportions: the total from a banner variable's sums (below) */
     int own_total = y || x->whole < 0;
 
@@ -1649,9 +1650,11 @@ table_start(ctx *x, struct tpool *p, const svy_design *d, double *y,
     pt->nb = nb;
     pt->eb = calloc(nb + 2, sizeof(*pt->eb));
     pt->tk = calloc(nb + 2, sizeof(*pt->tk));
-    if (nb + 2 > sizeof(ord) / sizeof(ord[0]))
-        po = calloc(nb + 2, sizeof(*po));
+    po = calloc(nb + 2, sizeof(*po));
     if (pt->eb == NULL || pt->tk == NULL || po == NULL) {
+        free(po);
+        pt->y = NULL; /* the caller's again */
+        pt->f = NULL;
         ptable_release(pt);
         return svy_err_set(err, SVY_ENOMEM, "out of memory");
     }
@@ -1690,8 +1693,7 @@ table_start(ctx *x, struct tpool *p, const svy_design *d, double *y,
         po[k] = i;
     }
     tpool_add(p, pt->tk, po, nt);
-    if (po != ord)
-        free(po);
+    free(po);
     return SVY_OK;
 }
 

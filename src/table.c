@@ -415,6 +415,14 @@ plain_decimal(const char *s, size_t n, double *out)
     return sig <= 15 && svy_num_parse(s, n, 0, out);
 }
 
+/* A non-empty cell that a typed numeric column takes as a number. */
+static int
+typed_number(const svy_column *c, const char *s, size_t n, double *v)
+{
+    return plain_int(s, n, v) || plain_decimal(s, n, v) ||
+           (c->loose && svy_num_parse(s, n, 0, v));
+}
+
 svy_status
 svy_column_push_typed(svy_column *c, const char *s, size_t n, svy_err *err)
 {
@@ -422,8 +430,7 @@ svy_column_push_typed(svy_column *c, const char *s, size_t n, svy_err *err)
     double v = NAN;
 
     if (c->type == SVY_NUM) {
-        if (n == 0 || plain_int(s, n, &v) || plain_decimal(s, n, &v) ||
-            (c->loose && svy_num_parse(s, n, 0, &v))) {
+        if (n == 0 || typed_number(c, s, n, &v)) {
             if ((c->len == c->cap && reserve_cells(c, c->len + 1) < 0) ||
                 put_num(c, c->len, v) < 0)
                 return nomem(err);
@@ -481,9 +488,7 @@ svy_table_push_typed_rows(svy_table *t, const char *cells, const size_t *lens,
                 else if (n == 2 && d0 - 1 <= 8 && d1 <= 9)
                     v = d0 * 10 + d1;
                 else if (n > 0)
-                    ok = plain_int(s, n, &v) || plain_decimal(s, n, &v) ||
-                         (c->loose && svy_num_parse(s, n, 0, &v)),
-                    code = 0;
+                    ok = typed_number(c, s, n, &v), code = 0;
                 if (code && c->bytes) {
                     c->bytes[c->len++] = n ? (uint8_t)v : BYTE_EMPTY;
                     continue;

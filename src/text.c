@@ -63,6 +63,30 @@ seq_len(const unsigned char *s, size_t avail, int *cut)
     return len;
 }
 
+/* Eight ASCII bytes at a time: one mask test instead of eight; memcpy
+ * makes the unaligned load legal. */
+static inline size_t
+ascii_run(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ULL)
+            break;
+    }
+    while (i < n && s[i] < 0x80)
+        i++;
+    return i;
+}
+
+size_t
+svy_ascii_len(const char *s, size_t n)
+{
+    return ascii_run((const unsigned char *)s, n);
+}
+
 size_t
 svy_utf8_check(const char *str, size_t n, int *incomplete)
 {
@@ -74,16 +98,8 @@ svy_utf8_check(const char *str, size_t n, int *incomplete)
         size_t len;
         int cut;
 
-        /* Eight ASCII bytes at a time: one mask test instead of eight;
-         * memcpy makes the unaligned load legal. */
-        if (i + 8 <= n) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if ((w & 0x8080808080808080ULL) == 0) {
-                i += 8;
-                continue;
-            }
-        }
+        if ((i += ascii_run(s + i, n - i)) == n)
+            break;
         len = seq_len(s + i, n - i, &cut);
         if (len == 0) {
             *incomplete = cut;

@@ -26,6 +26,10 @@
  */
 size_t svy_utf8_check(const char *s, size_t n, int *incomplete);
 
+/* How many of the 'n' bytes at 's' come before the first non-ASCII byte
+ * (a byte with its top bit set); 'n' when there is none. */
+size_t svy_ascii_len(const char *s, size_t n);
+
 /*
  * Number of terminal columns the NUL-terminated UTF-8 string 's' takes:
  * combining marks count 0, East Asian wide and fullwidth characters 2,

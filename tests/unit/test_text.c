@@ -236,11 +236,35 @@ test_text_json_string(void)
     svy_buf_release(&b);
 }
 
+/* The ASCII bytes before the first other one, at every offset of a word. */
+static void
+test_text_ascii_len(void)
+{
+    char buf[40];
+    size_t at, bad = 0;
+
+    memset(buf, 'a', sizeof(buf));
+    CHECK_INT(svy_ascii_len(buf, 0), 0);
+    CHECK_INT(svy_ascii_len(buf, sizeof(buf)), sizeof(buf));
+    for (at = 0; at < sizeof(buf); at++) {
+        buf[at] = (char)0xd0;
+        bad += svy_ascii_len(buf, sizeof(buf)) != at;
+        bad += svy_ascii_len(buf, at) != at;
+        buf[at] = 'a';
+    }
+    CHECK_INT(bad, 0);
+}
+
 static const struct check_case cases[] = {
-    CASE(test_text_json_string),    CASE(test_text_utf8_valid),
-    CASE(test_text_utf8_invalid),   CASE(test_text_utf8_incomplete_tail),
-    CASE(test_text_width),          CASE(test_text_fit),
-    CASE(test_text_recoder_cp1251), CASE(test_text_recoder_unknown),
+    CASE(test_text_ascii_len),
+    CASE(test_text_json_string),
+    CASE(test_text_utf8_valid),
+    CASE(test_text_utf8_invalid),
+    CASE(test_text_utf8_incomplete_tail),
+    CASE(test_text_width),
+    CASE(test_text_fit),
+    CASE(test_text_recoder_cp1251),
+    CASE(test_text_recoder_unknown),
 };
 
 CHECK_MAIN(cases)
