@@ -52,10 +52,10 @@ struct svy_var {
     struct range *ranges;
     size_t nranges;
     char **codes; /* text codes from 'valid' */
-    size_t ncodes;
+    size_t ncodes, ccap;
     char **missing;      /* user-missing codes as written */
     double *missing_num; /* the same as numbers, NaN for text codes */
-    size_t nmissing;
+    size_t nmissing, mcap;
     struct value *values; /* value labels, in values.csv order */
     size_t nvalues, vcap;
 };
@@ -95,16 +95,6 @@ svy_vtype_name(svy_vtype t)
     return t <= SVY_V_DATE ? type_names[t] : "?";
 }
 
-static void
-free_strv(char **v, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 /* NULL is a no-op, and every field may still be NULL, so a variable that
  * failed half-way through parsing frees like a complete one. */
 static void
@@ -120,8 +110,8 @@ var_free(svy_var *v)
         free(v->label[l]);
     free(v->valid_spec);
     free(v->ranges);
-    free_strv(v->codes, v->ncodes);
-    free_strv(v->missing, v->nmissing);
+    svy_mem_strv_free(v->codes, v->ncodes);
+    svy_mem_strv_free(v->missing, v->nmissing);
     free(v->missing_num);
     for (i = 0; i < v->nvalues; i++) {
         free(v->values[i].code);
@@ -374,20 +364,6 @@ parse_range(const char *item, double *lo, double *hi)
 
 /* Append a copy of 's'; the lists are short, so they grow one slot at a
  * time.  On failure the vector is still whole and freeable. */
-static svy_status
-push_str(char ***v, size_t *n, const char *s, svy_err *err)
-{
-    char **nv = realloc(*v, (*n + 1) * sizeof(**v));
-
-    if (nv == NULL)
-        return nomem(err);
-    *v = nv;
-    if ((nv[*n] = svy_mem_strdup(s)) == NULL)
-        return nomem(err);
-    (*n)++;
-    return SVY_OK;
-}
-
 /*
  * Parse 'valid' into intervals and text codes.  Each comma-separated item
  * is a range, a number (an interval of one) or, except for num variables,
@@ -426,8 +402,8 @@ parse_valid(const struct ctx *c, svy_var *v, const char *spec)
         } else if (v->type == SVY_V_NUM) {
             return perr(c, "'%s' in valid of '%s' is not a number or range",
                         item, v->name);
-        } else if (push_str(&v->codes, &v->ncodes, item, c->err)) {
-            return SVY_ENOMEM;
+        } else if (svy_mem_strv_push(&v->codes, &v->ncodes, &v->ccap, item)) {
+            return nomem(c->err);
         }
     }
     return SVY_OK;
@@ -465,8 +441,8 @@ parse_missing(const struct ctx *c, svy_var *v, const char *spec)
         if (v->type == SVY_V_NUM && isnan(as_num(item)))
             return perr(c, "'%s' in missing of '%s' is not a number", item,
                         v->name);
-        if (push_str(&v->missing, &v->nmissing, item, c->err))
-            return SVY_ENOMEM;
+        if (svy_mem_strv_push(&v->missing, &v->nmissing, &v->mcap, item))
+            return nomem(c->err);
         nm = realloc(v->missing_num, v->nmissing * sizeof(*nm));
         if (nm == NULL)
             return nomem(c->err);

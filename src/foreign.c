@@ -113,32 +113,6 @@ svy_foreign_is_foreign(const char *path)
            ext_is(e, "dta") || ext_is(e, "sas7bdat");
 }
 
-/* Push a copy of 's' onto a growable string list. */
-static int
-push_str(char ***list, size_t *n, size_t *cap, const char *s)
-{
-    void *p = *list;
-    char *copy;
-
-    if (svy_mem_grow(&p, cap, *n + 1, sizeof(char *)) < 0)
-        return -1;
-    *list = p;
-    if ((copy = svy_mem_strdup(s)) == NULL)
-        return -1;
-    (*list)[(*n)++] = copy;
-    return 0;
-}
-
-static void
-free_strs(char **list, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        free(list[i]);
-    free(list);
-}
-
 /*
  * Classify a display format.  SPSS counts seconds from 1582-10-14 for
  * dates and date-times alike; Stata counts days (%td) or milliseconds
@@ -335,7 +309,7 @@ add_missing(struct fvar *v, const char *code)
     for (i = 0; i < v->nmissing; i++)
         if (strcmp(v->missing[i], code) == 0)
             return 0;
-    return push_str(&v->missing, &v->nmissing, &v->mcap, code);
+    return svy_mem_strv_push(&v->missing, &v->nmissing, &v->mcap, code);
 }
 
 /*
@@ -610,7 +584,7 @@ svy_foreign_meta_free(svy_foreign_meta *m)
         free(m->vars[i].label);
         free(m->vars[i].format);
         free(m->vars[i].setname);
-        free_strs(m->vars[i].missing, m->vars[i].nmissing);
+        svy_mem_strv_free(m->vars[i].missing, m->vars[i].nmissing);
     }
     for (i = 0; i < m->nsets; i++) {
         free(m->sets[i].name);

@@ -91,3 +91,26 @@ svy_mem_strdup(const char *s)
         memcpy(d, s, n);
     return d;
 }
+
+int
+svy_mem_strv_push(char ***v, size_t *n, size_t *cap, const char *s)
+{
+    void *p = *v;
+    char *copy;
+
+    if (svy_mem_grow(&p, cap, *n + 1, sizeof(char *)) < 0)
+        return -1;
+    *v = p;
+    if ((copy = svy_mem_strdup(s)) == NULL)
+        return -1;
+    (*v)[(*n)++] = copy;
+    return 0;
+}
+
+void
+svy_mem_strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}

@@ -38,4 +38,12 @@ int svy_mem_grow(void **p, size_t *cap, size_t need, size_t size);
 /* strdup that returns NULL on failure; NULL in gives NULL out. */
 char *svy_mem_strdup(const char *s);
 
+/*
+ * A list of 'n' owned strings with room for 'cap': append a copy of 's'
+ * (0, or -1 out of memory with the list as it was), or free each string
+ * and the list.
+ */
+int svy_mem_strv_push(char ***v, size_t *n, size_t *cap, const char *s);
+void svy_mem_strv_free(char **v, size_t n);
+
 #endif
